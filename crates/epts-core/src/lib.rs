@@ -1,0 +1,10 @@
+//! `epts-core`: all domain logic of ePTS Desktop.
+//!
+//! This crate never depends on Tauri or any UI toolkit: the desktop shell, the `epts` CLI
+//! and the tests are thin front-ends over it (see docs/architecture.md).
+
+pub mod ids;
+pub mod lang;
+pub mod settings;
+
+pub use lang::{Lang, Localized};

@@ -1,0 +1,209 @@
+//! The user's settings, kept on the Rust side in one small JSON file.
+//!
+//! Why not webview storage: the portal window shares the webview context, and logging out
+//! clears it (PLATFORM.md), so anything kept there would be lost on logout.
+
+use crate::lang::{Lang, Localized};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const FILE_NAME: &str = "settings.json";
+
+/// Everything the user chose that must survive a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// The interface language.
+    pub language: Lang,
+}
+
+/// Why settings could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot write settings to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read settings from {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Localized for SettingsError {
+    fn code(&self) -> &'static str {
+        match self {
+            SettingsError::Write { .. } => "settings_write_failed",
+            SettingsError::Read { .. } => "settings_read_failed",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (SettingsError::Write { path, source }, Lang::Ru) => format!(
+                "Не удалось сохранить настройки в {}: {source}. Проверьте, что на диске есть место и папка доступна для записи; прежние настройки не изменены.",
+                path.display()
+            ),
+            (SettingsError::Write { path, source }, Lang::En) => format!(
+                "Could not save settings to {}: {source}. Check that the disk has free space and the folder is writable; the previous settings are unchanged.",
+                path.display()
+            ),
+            (SettingsError::Read { path, source }, Lang::Ru) => format!(
+                "Не удалось прочитать настройки из {}: {source}. Проверьте права доступа к папке.",
+                path.display()
+            ),
+            (SettingsError::Read { path, source }, Lang::En) => format!(
+                "Could not read settings from {}: {source}. Check the folder's permissions.",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// What loading found besides the settings themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadNote {
+    /// The file was read as it is (or did not exist yet).
+    Clean,
+    /// The file was unreadable as settings; it was kept aside under this name and
+    /// defaults are used, so nothing the user had is silently destroyed.
+    CorruptKeptAside(PathBuf),
+}
+
+/// The settings file in one directory.
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    dir: PathBuf,
+}
+
+impl SettingsStore {
+    /// A store in `dir` (created on first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The settings file's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Reads the settings; a missing file gives the defaults.
+    pub fn load(&self) -> Result<(Settings, LoadNote), SettingsError> {
+        let path = self.path();
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Settings::default(), LoadNote::Clean));
+            }
+            Err(source) => return Err(SettingsError::Read { path, source }),
+        };
+        match serde_json::from_slice::<Settings>(&bytes) {
+            Ok(settings) => Ok((settings, LoadNote::Clean)),
+            Err(_) => {
+                let aside = self.dir.join(format!("{FILE_NAME}.corrupt"));
+                fs::rename(&path, &aside).map_err(|source| SettingsError::Write {
+                    path: aside.clone(),
+                    source,
+                })?;
+                Ok((Settings::default(), LoadNote::CorruptKeptAside(aside)))
+            }
+        }
+    }
+
+    /// Writes the settings atomically: a crash leaves either the old or the new file.
+    pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        let path = self.path();
+        let err = |source| SettingsError::Write {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&self.dir).map_err(err)?;
+        let json = serde_json::to_vec_pretty(settings).map_err(|e| err(e.into()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(err)?;
+        tmp.write_all(&json).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(&path).map_err(|e| err(e.error))?;
+        sync_dir(&self.dir).map_err(err)?;
+        Ok(())
+    }
+}
+
+/// Makes a rename durable on Unix; on Windows directories cannot be opened for syncing and
+/// `MoveFileEx` is already durable enough for a settings file.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_survives_a_restart() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = SettingsStore::new(dir.path().join("nested"));
+        assert_eq!(store.load()?.0.language, Lang::Ru, "Russian by default");
+
+        store.save(&Settings { language: Lang::En })?;
+        let reopened = SettingsStore::new(dir.path().join("nested"));
+        assert_eq!(reopened.load()?, (Settings { language: Lang::En }, LoadNote::Clean));
+        Ok(())
+    }
+
+    #[test]
+    fn corrupt_file_is_kept_aside_not_destroyed() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = SettingsStore::new(dir.path());
+        fs::write(store.path(), b"{ this is not json")?;
+
+        let (settings, note) = store.load()?;
+        assert_eq!(settings, Settings::default());
+        let LoadNote::CorruptKeptAside(aside) = note else {
+            panic!("expected the corrupt file to be kept aside, got {note:?}");
+        };
+        assert_eq!(fs::read(aside)?, b"{ this is not json");
+        assert!(!store.path().exists());
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_fields_and_missing_fields_are_tolerated() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = SettingsStore::new(dir.path());
+        fs::write(store.path(), br#"{"language":"en","fromANewerVersion":1}"#)?;
+        assert_eq!(store.load()?.0.language, Lang::En);
+        fs::write(store.path(), b"{}")?;
+        assert_eq!(store.load()?.0.language, Lang::Ru);
+        Ok(())
+    }
+
+    #[test]
+    fn unwritable_directory_gives_a_localized_error() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let blocker = dir.path().join("file-not-dir");
+        fs::write(&blocker, b"x")?;
+        let store = SettingsStore::new(blocker.join("sub"));
+        let err = store
+            .save(&Settings::default())
+            .expect_err("a path under a regular file cannot be created");
+        assert_eq!(err.code(), "settings_write_failed");
+        assert!(err.message(Lang::Ru).contains("Не удалось сохранить настройки"));
+        assert!(err.message(Lang::En).contains("Could not save settings"));
+        Ok(())
+    }
+}

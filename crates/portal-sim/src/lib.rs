@@ -1,0 +1,180 @@
+//! portal-sim: a local stand-in for Gosuslugi (ESIA) and the ePTS portal.
+//!
+//! It binds to loopback only. Today it serves the portal's start page and `/health`; the
+//! login flow, the cabinet and fault injection grow here (see docs/portal-protocol).
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use serde::Serialize;
+use std::net::{Ipv4Addr, SocketAddr};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What `/health` answers: enough for a client to know it reached the stand-in.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Health {
+    pub status: &'static str,
+    pub service: &'static str,
+    pub version: &'static str,
+}
+
+const START_PAGE: &str = include_str!("pages/start.html");
+
+/// The HTTP routes of the stand-in.
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(start_page))
+        .route("/health", get(health))
+}
+
+async fn start_page() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(START_PAGE),
+    )
+}
+
+async fn health() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok",
+        service: "portal-sim",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// A running stand-in. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// The bound loopback address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops the server and waits until it has closed its listener.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(std::io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Whether the portal at `base_url` is this stand-in (it answers `/health` as portal-sim).
+///
+/// Only loopback addresses are asked: a real portal is never probed, and a stand-in can only
+/// run on this machine. Any failure means "not the stand-in".
+pub async fn identify(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    let Ok(health_url) = url.join("health") else {
+        return false;
+    };
+    if !loopback {
+        return false;
+    }
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+    {
+        Ok(client) => client,
+        Err(_) => return false,
+    };
+    match client.get(health_url).send().await {
+        Ok(resp) => resp
+            .json::<serde_json::Value>()
+            .await
+            .is_ok_and(|v| v["service"] == "portal-sim"),
+        Err(_) => false,
+    }
+}
+
+/// Starts the stand-in on `127.0.0.1:port` (port 0 picks a free one) on the current
+/// tokio runtime.
+pub async fn start(port: u16) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "portal-sim listening");
+    Ok(Running {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn serves_health_and_start_page_on_loopback() -> anyhow::Result<()> {
+        let sim = start(0).await?;
+        assert!(sim.addr().ip().is_loopback());
+
+        let health: serde_json::Value = reqwest::get(format!("{}health", sim.url()))
+            .await?
+            .json()
+            .await?;
+        assert_eq!(health["status"], "ok");
+        assert_eq!(health["service"], "portal-sim");
+
+        let page = reqwest::get(sim.url()).await?;
+        assert_eq!(page.status(), 200);
+        let body = page.text().await?;
+        assert!(body.contains("Войти через Госуслуги"), "start page: {body}");
+
+        assert!(identify(&sim.url()).await, "the stand-in must identify itself");
+        assert!(
+            !identify("https://example.invalid/").await,
+            "a non-loopback portal is never probed"
+        );
+
+        let addr = sim.addr();
+        sim.stop().await?;
+        assert!(!identify(&format!("http://{addr}/")).await);
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "the listener must be closed after stop"
+        );
+        Ok(())
+    }
+}

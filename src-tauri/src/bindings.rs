@@ -1,0 +1,55 @@
+//! The TypeScript types of the command boundary are generated from the Rust types, so the
+//! UI and the shell cannot drift apart silently: this test fails when ui/src/lib/bindings
+//! differs from what the Rust types say. `cargo xtask bindings` rewrites the files.
+
+use crate::commands::AppInfo;
+use crate::error::CommandError;
+use epts_core::Lang;
+use epts_core::ids::{Detail, Finding, IdKind, Report};
+use epts_core::settings::Settings;
+use std::path::{Path, PathBuf};
+use ts_rs::{Config, TS};
+
+fn bindings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings")
+}
+
+/// (file name, generated text) for every type the UI sees.
+fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
+    let cfg = Config::new().with_out_dir(bindings_dir());
+    fn one<T: TS + 'static>(cfg: &Config) -> Result<(String, String), ts_rs::ExportError> {
+        Ok((format!("{}.ts", T::ident(cfg)), T::export_to_string(cfg)?))
+    }
+    Ok(vec![
+        one::<AppInfo>(&cfg)?,
+        one::<CommandError>(&cfg)?,
+        one::<Detail>(&cfg)?,
+        one::<Finding>(&cfg)?,
+        one::<IdKind>(&cfg)?,
+        one::<Lang>(&cfg)?,
+        one::<Report>(&cfg)?,
+        one::<Settings>(&cfg)?,
+    ])
+}
+
+#[test]
+fn ui_bindings_match_the_rust_types() -> Result<(), Box<dyn std::error::Error>> {
+    let update = std::env::var_os("EPTS_UPDATE_BINDINGS").is_some();
+    let mut stale = Vec::new();
+    for (name, text) in generated()? {
+        let path = bindings_dir().join(&name);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != text {
+            if update {
+                std::fs::write(&path, &text)?;
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "ui/src/lib/bindings is out of date for {stale:?}: run `cargo xtask bindings` and commit the result"
+    );
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The commands the app's own UI calls. Each is a few lines: parse, call core, map errors.
+//! A new command must also be declared in build.rs and granted in capabilities/.
+
+use crate::error::CommandError;
+use crate::state::AppState;
+use epts_core::ids::{self, IdKind, Report};
+use epts_core::settings::Settings;
+use epts_core::{Lang, Localized};
+use serde::Serialize;
+use tauri::State;
+
+/// What the UI shows about the running app.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    /// True when the local stand-in portal is in use.
+    pub sandbox: bool,
+    pub portal_url: String,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        sandbox: state.portal.is_sandbox(),
+        portal_url: state.portal.url().to_owned(),
+    }
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Settings {
+    state.settings()
+}
+
+#[tauri::command]
+pub fn set_language(language: Lang, state: State<'_, AppState>) -> Result<Settings, CommandError> {
+    let mut guard = state
+        .settings
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let next = Settings {
+        language,
+        ..guard.clone()
+    };
+    // Saved first: the UI only switches once the choice will survive a restart.
+    state
+        .store
+        .save(&next)
+        .map_err(|e| CommandError::from_localized(&e, language))?;
+    *guard = next.clone();
+    Ok(next)
+}
+
+#[tauri::command]
+pub fn validate_id(kind: IdKind, value: String, state: State<'_, AppState>) -> Report {
+    ids::check_today(kind, &value, state.settings().language)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_error_keeps_code_and_localized_message() {
+        let err = epts_core::settings::SettingsError::Write {
+            path: "/nowhere".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let ce = CommandError::from_localized(&err, Lang::Ru);
+        assert_eq!(ce.code, err.code());
+        assert!(ce.message.starts_with("Не удалось сохранить настройки"));
+    }
+}

@@ -1,0 +1,38 @@
+//! What the shell keeps while it runs.
+
+use crate::portal::Portal;
+use epts_core::settings::{LoadNote, Settings, SettingsError, SettingsStore};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Shared state behind the commands.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: SettingsStore,
+    pub settings: Mutex<Settings>,
+    pub portal: Portal,
+}
+
+impl AppState {
+    /// Loads the settings from `config_dir`.
+    pub fn load(config_dir: PathBuf, portal: Portal) -> Result<Self, SettingsError> {
+        let store = SettingsStore::new(config_dir);
+        let (settings, note) = store.load()?;
+        if let LoadNote::CorruptKeptAside(path) = note {
+            tracing::warn!(kept_as = %path.display(), "settings file was unreadable; defaults are used");
+        }
+        Ok(Self {
+            store,
+            settings: Mutex::new(settings),
+            portal,
+        })
+    }
+
+    /// A copy of the current settings (a poisoned lock still holds valid settings).
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}

@@ -1,0 +1,316 @@
+//! The end-to-end harness: the real ePTS Desktop binary, driven through tauri-driver and
+//! WebKitWebDriver, against a portal-sim started by the test.
+//!
+//! A test is one call:
+//! ```no_run
+//! # async fn t() -> anyhow::Result<()> {
+//! epts_e2e::run("my_flow", epts_e2e::Options::default(), |app| async move {
+//!     app.click("nav-validate").await?;
+//!     app.type_into("id-input", "XTA21099043576182").await?;
+//!     Ok(())
+//! })
+//! .await
+//! # }
+//! ```
+//! Each test gets its own portal-sim, config folder, WebDriver ports and (when there is no
+//! display) Xvfb, so tests never share state or touch the user's real app data. On failure
+//! a screenshot and the page source are saved under `target/e2e-artifacts/<test>/`.
+//! Everything started is stopped afterwards, by process group, even if the WebDriver
+//! session died (PLATFORM.md: the app outlives a session that was not quit).
+
+mod processes;
+
+use anyhow::{Context, Result, bail};
+use processes::{Group, free_port};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+pub use thirtyfour;
+
+/// How long a query waits for an element to appear or a condition to hold.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// What a test wants of its app.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Reuse this config folder (to test what survives a restart); a fresh one otherwise.
+    pub config_dir: Option<PathBuf>,
+}
+
+/// The running app, as a test sees it.
+#[derive(Debug, Clone)]
+pub struct App {
+    driver: WebDriver,
+    /// The portal-sim the app talks to.
+    pub portal_url: String,
+    /// The app's config folder (settings live here).
+    pub config_dir: PathBuf,
+}
+
+/// Runs one end-to-end test: starts portal-sim, tauri-driver and the app, runs `body`,
+/// saves a screenshot on failure, and stops everything.
+pub async fn run<F, Fut>(name: &str, options: Options, body: F) -> Result<()>
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let sim = portal_sim::start(0).await.context("starting portal-sim")?;
+    let scratch = tempfile_dir(name)?;
+    let config_dir = options
+        .config_dir
+        .clone()
+        .unwrap_or_else(|| scratch.join("config"));
+
+    let mut group = Group::default();
+    let display = processes::display(&mut group)?;
+    let driver_port = free_port()?;
+    let native_port = free_port()?;
+    let mut cmd = std::process::Command::new(tauri_driver()?);
+    cmd.args([
+        "--port",
+        &driver_port.to_string(),
+        "--native-port",
+        &native_port.to_string(),
+    ])
+    .env("EPTS_CONFIG_DIR", &config_dir)
+    .env("EPTS_PORTAL_URL", sim.url())
+    .env("EPTS_LOG", "epts_desktop=debug")
+    .env("HOME", scratch.join("home"));
+    if let Some(display) = &display {
+        cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY");
+    }
+    group.spawn(cmd, &scratch.join("tauri-driver.log"))?;
+
+    let driver = connect(driver_port, &app_binary()?).await?;
+    let app = App {
+        driver: driver.clone(),
+        portal_url: sim.url(),
+        config_dir,
+    };
+    let outcome = body(app.clone()).await;
+    if outcome.is_err() {
+        app.save_artifacts(name).await;
+    }
+    // Quit politely first; the group kill below is the backstop.
+    let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+    drop(group);
+    let _ = sim.stop().await;
+    if outcome.is_ok() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    outcome.with_context(|| {
+        format!(
+            "e2e test `{name}` failed; artifacts in {} and logs in {}",
+            artifacts_dir(name).display(),
+            scratch.display()
+        )
+    })
+}
+
+async fn connect(port: u16, app: &Path) -> Result<WebDriver> {
+    let mut caps = thirtyfour::Capabilities::new();
+    caps.set(
+        "tauri:options",
+        serde_json::json!({ "application": app.to_string_lossy() }),
+    )?;
+    caps.set("browserName", "wry")?;
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // tauri-driver needs a moment to listen; retry until it answers.
+    loop {
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(driver) => return Ok(driver),
+            Err(e) if Instant::now() < deadline => {
+                tracing_note(&format!("waiting for tauri-driver: {e}"));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(e).context("could not start a WebDriver session with the app"),
+        }
+    }
+}
+
+fn tracing_note(msg: &str) {
+    if std::env::var_os("EPTS_E2E_VERBOSE").is_some() {
+        eprintln!("e2e: {msg}");
+    }
+}
+
+impl App {
+    /// The raw WebDriver, for what the helpers below do not cover.
+    pub fn driver(&self) -> &WebDriver {
+        &self.driver
+    }
+
+    /// The element with `data-testid`, waiting for it to exist and be displayed.
+    pub async fn get(&self, testid: &str) -> Result<WebElement> {
+        self.driver
+            .query(By::Css(css(testid)))
+            .wait(WAIT, Duration::from_millis(100))
+            .and_displayed()
+            .first()
+            .await
+            .with_context(|| format!("no visible element [data-testid={testid}]"))
+    }
+
+    /// Every element matching a CSS selector (no waiting).
+    pub async fn all(&self, selector: &str) -> Result<Vec<WebElement>> {
+        Ok(self.driver.find_all(By::Css(selector)).await?)
+    }
+
+    pub async fn click(&self, testid: &str) -> Result<()> {
+        self.get(testid).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the content of an input with `text`.
+    pub async fn type_into(&self, testid: &str, text: &str) -> Result<()> {
+        let input = self.get(testid).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Picks the `<option value=…>` of a `<select>`.
+    pub async fn select(&self, testid: &str, value: &str) -> Result<()> {
+        let select = self.get(testid).await?;
+        let option = select
+            .find(By::Css(format!("option[value='{value}']")))
+            .await
+            .with_context(|| format!("[data-testid={testid}] has no option `{value}`"))?;
+        option.click().await?;
+        Ok(())
+    }
+
+    pub async fn text(&self, testid: &str) -> Result<String> {
+        Ok(self.get(testid).await?.text().await?)
+    }
+
+    pub async fn attr(&self, testid: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.get(testid).await?.attr(name).await?)
+    }
+
+    /// Waits until `[data-testid=testid]` has attribute `name` equal to `value`.
+    pub async fn wait_attr(&self, testid: &str, name: &str, value: &str) -> Result<()> {
+        let selector = format!("{}[{name}='{value}']", css(testid));
+        self.driver
+            .query(By::Css(selector))
+            .wait(WAIT, Duration::from_millis(100))
+            .first()
+            .await
+            .with_context(|| {
+                format!("[data-testid={testid}] never had {name}=\"{value}\"")
+            })?;
+        Ok(())
+    }
+
+    /// Waits until the element's text contains `needle`, returning the whole text.
+    pub async fn wait_text(&self, testid: &str, needle: &str) -> Result<String> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.text(testid).await.unwrap_or_default();
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() >= deadline {
+                bail!("[data-testid={testid}] never contained «{needle}»; last text: «{text}»");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs JavaScript in the page and returns its JSON result.
+    pub async fn js(&self, script: &str) -> Result<serde_json::Value> {
+        Ok(self.driver.execute(script, Vec::new()).await?.json().clone())
+    }
+
+    /// Saves a PNG of the window (for looking at a flow, not only on failure).
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        self.driver.screenshot(path).await?;
+        Ok(())
+    }
+
+    async fn save_artifacts(&self, name: &str) {
+        let dir = artifacts_dir(name);
+        if std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let _ = self.driver.screenshot(&dir.join("screenshot.png")).await;
+        if let Ok(source) = self.driver.source().await {
+            let _ = std::fs::write(dir.join("page.html"), source);
+        }
+        eprintln!("e2e: saved a screenshot of `{name}` to {}", dir.display());
+    }
+}
+
+fn css(testid: &str) -> String {
+    format!("[data-testid='{testid}']")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// Where a failed test leaves its screenshot and page source.
+pub fn artifacts_dir(name: &str) -> PathBuf {
+    target_dir().join("e2e-artifacts").join(name)
+}
+
+fn tempfile_dir(name: &str) -> Result<PathBuf> {
+    let dir = target_dir()
+        .join("e2e-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("home"))?;
+    Ok(dir)
+}
+
+/// The app binary: `EPTS_APP_BIN` (set by `cargo xtask test`) or the dev build.
+fn app_binary() -> Result<PathBuf> {
+    let bin = std::env::var_os("EPTS_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            target_dir()
+                .join("debug")
+                .join(format!("epts-desktop{}", std::env::consts::EXE_SUFFIX))
+        });
+    if !bin.is_file() {
+        bail!(
+            "the app binary {} is missing: build it with `cargo build -p epts-desktop` (after `npm run build` in ui/), or run `cargo xtask test`",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// tauri-driver on PATH or in cargo's bin folder.
+fn tauri_driver() -> Result<PathBuf> {
+    let exe = format!("tauri-driver{}", std::env::consts::EXE_SUFFIX);
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME").or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo").into_os_string())
+    }) {
+        dirs.push(PathBuf::from(home).join("bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(&exe))
+        .find(|p| p.is_file())
+        .context("tauri-driver is not installed: `cargo install --locked tauri-driver` (or run `cargo xtask test`, which installs it)")
+}

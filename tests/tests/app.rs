@@ -1,0 +1,140 @@
+//! The real app window, driven as a person would use it.
+
+use anyhow::{Result, ensure};
+use epts_e2e::{App, Options, run};
+
+/// A synthetic VIN with a correct position-9 check digit.
+const VALID_VIN: &str = "XTA21099843576182";
+
+async fn open_validation(app: &App) -> Result<()> {
+    app.click("nav-validate").await?;
+    app.get("section-validate").await?;
+    app.select("id-kind", "vin").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn navigation_shows_each_section_and_marks_it_current() -> Result<()> {
+    run("navigation", Options::default(), |app| async move {
+        // The archive is home.
+        app.get("section-archive").await?;
+        for section in ["prepare", "upload", "portal", "validate", "settings", "archive"] {
+            app.click(&format!("nav-{section}")).await?;
+            app.get(&format!("section-{section}")).await?;
+            app.wait_attr(&format!("nav-{section}"), "aria-current", "page")
+                .await?;
+            let visible = app.all("[data-testid^='section-']").await?;
+            let mut shown = 0;
+            for s in visible {
+                if s.is_displayed().await? {
+                    shown += 1;
+                }
+            }
+            ensure!(shown == 1, "exactly one section is visible, saw {shown}");
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn valid_vin_is_accepted_and_shown_normalised() -> Result<()> {
+    run("valid_vin", Options::default(), |app| async move {
+        open_validation(&app).await?;
+        app.type_into("id-input", " xta-2109984 3576182 ").await?;
+        app.wait_attr("id-result", "data-valid", "true").await?;
+        let normalized = app.wait_text("id-normalized", VALID_VIN).await?;
+        ensure!(normalized.contains(VALID_VIN), "normalised VIN shown: {normalized}");
+        ensure!(
+            app.all("[data-testid='id-errors'] [data-code]").await?.is_empty(),
+            "a valid VIN shows no errors"
+        );
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_vin_shows_the_russian_error() -> Result<()> {
+    run("invalid_vin", Options::default(), |app| async move {
+        open_validation(&app).await?;
+        // One character short.
+        app.type_into("id-input", &VALID_VIN[..16]).await?;
+        app.wait_attr("id-result", "data-valid", "false").await?;
+        let errors = app.wait_text("id-errors", "17").await?;
+        ensure!(
+            errors.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я')),
+            "the error is in Russian: {errors}"
+        );
+        // A letter the VIN alphabet forbids names the problem too.
+        app.type_into("id-input", "XTA2109984357618O").await?;
+        app.wait_attr("id-result", "data-valid", "false").await?;
+        let codes = app.all("[data-testid='id-errors'] [data-code]").await?;
+        ensure!(!codes.is_empty(), "the forbidden letter is reported");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_check_digit_is_a_warning_not_a_rejection() -> Result<()> {
+    run("vin_check_digit", Options::default(), |app| async move {
+        open_validation(&app).await?;
+        app.type_into("id-input", "XTA21099043576182").await?;
+        app.wait_attr("id-result", "data-valid", "true").await?;
+        app.get("id-warnings").await?;
+        let warnings = app
+            .all("[data-testid='id-warnings'] [data-code='vin_check_digit_mismatch']")
+            .await?;
+        ensure!(warnings.len() == 1, "one check-digit warning is shown");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_badge_shows_when_the_portal_is_the_stand_in() -> Result<()> {
+    run("sandbox_badge", Options::default(), |app| async move {
+        let badge = app.wait_text("sandbox-badge", "Песочница").await?;
+        ensure!(badge.contains("Песочница"), "badge text: {badge}");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn english_choice_survives_a_restart() -> Result<()> {
+    let config = tempfile_config()?;
+    let options = Options {
+        config_dir: Some(config.clone()),
+    };
+    run("language_switch", options.clone(), |app| async move {
+        app.click("nav-settings").await?;
+        app.click("lang-en").await?;
+        app.wait_text("nav-archive", "Archive").await?;
+        Ok(())
+    })
+    .await?;
+    run("language_after_restart", options, |app| async move {
+        app.wait_text("nav-archive", "Archive").await?;
+        app.click("nav-validate").await?;
+        app.select("id-kind", "vin").await?;
+        app.type_into("id-input", &VALID_VIN[..16]).await?;
+        app.wait_attr("id-result", "data-valid", "false").await?;
+        let errors = app.wait_text("id-errors", "17").await?;
+        ensure!(
+            !errors.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я')),
+            "messages follow the language too: {errors}"
+        );
+        Ok(())
+    })
+    .await?;
+    let _ = std::fs::remove_dir_all(&config);
+    Ok(())
+}
+
+fn tempfile_config() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("epts-e2e-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
