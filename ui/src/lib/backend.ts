@@ -1,0 +1,89 @@
+// The one boundary between the web UI and the Rust core.
+//
+// Every call to the Rust side goes through this module: components never call
+// `invoke` themselves (ESLint forbids importing @tauri-apps/api/core elsewhere).
+// The command names and argument shapes below are the contract with
+// src-tauri; the types come from Rust through ts-rs (src/lib/bindings/).
+
+import { invoke } from '@tauri-apps/api/core';
+import type { AppInfo } from './bindings/AppInfo';
+import type { IdKind } from './bindings/IdKind';
+import type { Lang } from './bindings/Lang';
+import type { Report } from './bindings/Report';
+import type { Settings } from './bindings/Settings';
+
+/** What a failed command rejects with: a stable code and a message already
+ * localised by the Rust side in the user's language. */
+export type CommandError = { code: string; message: string };
+
+/** The code of the error the UI reports when it runs outside the Tauri shell
+ * (a plain browser, `vite preview`): there is no core to talk to. */
+export const CORE_UNAVAILABLE = 'core_unavailable';
+
+export interface Backend {
+  validateId(kind: IdKind, value: string): Promise<Report>;
+  getSettings(): Promise<Settings>;
+  setLanguage(language: Lang): Promise<Settings>;
+  appInfo(): Promise<AppInfo>;
+}
+
+function isCommandError(e: unknown): e is CommandError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as Record<string, unknown>).code === 'string' &&
+    typeof (e as Record<string, unknown>).message === 'string'
+  );
+}
+
+/** Turns whatever a rejected command carries into a CommandError. */
+export function toCommandError(e: unknown): CommandError {
+  if (isCommandError(e)) return { code: e.code, message: e.message };
+  if (typeof e === 'string') return { code: 'unknown', message: e };
+  if (e instanceof Error) return { code: 'unknown', message: e.message };
+  return { code: 'unknown', message: String(e) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toCommandError(e);
+  }
+}
+
+/** The real backend: Tauri commands of the desktop shell. */
+export const tauriBackend: Backend = {
+  validateId: (kind, value) => call<Report>('validate_id', { kind, value }),
+  getSettings: () => call<Settings>('get_settings'),
+  setLanguage: (language) => call<Settings>('set_language', { language }),
+  appInfo: () => call<AppInfo>('app_info'),
+};
+
+/** Outside the shell there is no core: every command fails honestly with
+ * CORE_UNAVAILABLE (the UI shows it in the error banner). Nothing is faked. */
+export const offlineBackend: Backend = {
+  validateId: () => unavailable(),
+  getSettings: () => unavailable(),
+  setLanguage: () => unavailable(),
+  appInfo: () => unavailable(),
+};
+
+function unavailable<T>(): Promise<T> {
+  const error: CommandError = {
+    code: CORE_UNAVAILABLE,
+    message: 'Нет связи с ядром приложения',
+  };
+  return Promise.reject(error);
+}
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: unknown;
+  }
+}
+
+/** The backend for this window: the Tauri shell when present, else offline. */
+export function defaultBackend(): Backend {
+  return typeof window !== 'undefined' && window.__TAURI_INTERNALS__ ? tauriBackend : offlineBackend;
+}

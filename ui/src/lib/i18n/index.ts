@@ -1,0 +1,25 @@
+// One typed dictionary per language. Russian is the reference: `Dict` is its
+// shape with every literal widened to `string`, so `en` must carry exactly the
+// same keys (a missing or an extra key fails `npm run check`).
+
+import type { Lang } from '../bindings/Lang';
+import { en } from './en';
+import { ru } from './ru';
+
+type Widen<T> = T extends string
+  ? string
+  : T extends readonly string[]
+    ? readonly string[]
+    : { readonly [K in keyof T]: Widen<T[K]> };
+
+export type Dict = Widen<typeof ru>;
+
+export const dictionaries: Record<Lang, Dict> = { ru, en };
+
+export const LANGS: readonly Lang[] = ['ru', 'en'];
+
+export const DEFAULT_LANG: Lang = 'ru';
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+}
