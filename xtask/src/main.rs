@@ -8,6 +8,7 @@
 
 mod deps;
 mod display;
+mod keyring;
 mod sh;
 
 use anyhow::{Context, Result, bail};
@@ -137,16 +138,14 @@ fn test(root: &Path) -> Result<()> {
     })?;
     let display = display::ensure()?;
     steps.run("unit, CLI and end-to-end tests", || {
-        let mut cmd = sh::cargo_cmd(
-            root,
-            &[
-                "nextest",
-                "run",
-                "--workspace",
-                "--all-features",
-                "--no-fail-fast",
-            ],
-        );
+        let nextest = [
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--no-fail-fast",
+        ];
+        let mut cmd = keyring::session(root, &nextest)?;
         cmd.env("EPTS_APP_BIN", app_binary(root));
         display.apply(&mut cmd);
         sh::run(&mut cmd)
