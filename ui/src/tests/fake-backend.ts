@@ -1,0 +1,45 @@
+import { vi } from 'vitest';
+import type { Backend } from '$lib/backend';
+import type { AppInfo } from '$lib/bindings/AppInfo';
+import type { IdKind } from '$lib/bindings/IdKind';
+import type { Lang } from '$lib/bindings/Lang';
+import type { Report } from '$lib/bindings/Report';
+
+export type FakeBackend = {
+  [K in keyof Backend]: Backend[K] & ReturnType<typeof vi.fn>;
+};
+
+export const INFO: AppInfo = { version: '0.1.0', sandbox: false, portalUrl: 'http://127.0.0.1:8700' };
+
+/** A report as the Rust side would send it; fields can be overridden. */
+export function report(kind: IdKind, input: string, extra: Partial<Report> = {}): Report {
+  return {
+    kind,
+    input,
+    normalized: null,
+    valid: true,
+    warnings: [],
+    errors: [],
+    details: [],
+    ...extra,
+  };
+}
+
+/** A backend whose every command is a spy; by default it answers like a
+ * healthy core with Russian settings and no sandbox. */
+export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
+  let language: Lang = 'ru';
+  const backend = {
+    validateId: vi.fn(async (kind: IdKind, value: string) => report(kind, value)),
+    getSettings: vi.fn(async () => ({ language })),
+    setLanguage: vi.fn(async (lang: Lang) => {
+      language = lang;
+      return { language };
+    }),
+    appInfo: vi.fn(async () => ({ ...INFO })),
+  };
+  for (const [name, impl] of Object.entries(overrides)) {
+    (backend as Record<string, ReturnType<typeof vi.fn>>)[name] = vi.fn(impl);
+  }
+  return backend as unknown as FakeBackend;
+}

@@ -1,0 +1,58 @@
+import { render, screen, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import { fakeBackend } from './fake-backend';
+
+const SECTIONS = ['archive', 'prepare', 'upload', 'portal', 'validate', 'settings'] as const;
+
+function visibleSections(): string[] {
+  return SECTIONS.filter((s) => screen.queryByTestId(`section-${s}`) !== null);
+}
+
+describe('navigation', () => {
+  it('starts on the archive, the home section', () => {
+    render(App, { backend: fakeBackend() });
+    expect(visibleSections()).toEqual(['archive']);
+    expect(screen.getByTestId('nav-archive').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Архив');
+  });
+
+  it('switches sections from the sidebar and marks the active button', async () => {
+    const user = userEvent.setup();
+    render(App, { backend: fakeBackend() });
+    for (const section of SECTIONS) {
+      await user.click(screen.getByTestId(`nav-${section}`));
+      expect(visibleSections()).toEqual([section]);
+      for (const other of SECTIONS) {
+        const current = screen.getByTestId(`nav-${other}`).getAttribute('aria-current');
+        expect(current).toBe(other === section ? 'page' : null);
+      }
+    }
+  });
+
+  it('moves the focus to the heading of the section opened', async () => {
+    const user = userEvent.setup();
+    render(App, { backend: fakeBackend() });
+    await user.click(screen.getByTestId('nav-portal'));
+    await waitFor(() => {
+      expect(document.activeElement?.tagName).toBe('H1');
+      expect(document.activeElement?.textContent).toBe('Портал');
+    });
+  });
+
+  it('shows honest empty states that say what each section will do', async () => {
+    const user = userEvent.setup();
+    render(App, { backend: fakeBackend() });
+    expect(screen.getByTestId('section-archive').textContent).toContain(
+      'Здесь будут ваши ЭПТС и выписки: поиск по VIN, ГРЗ, марке и дате — даже без интернета.',
+    );
+    for (const section of ['archive', 'prepare', 'upload', 'portal'] as const) {
+      await user.click(screen.getByTestId(`nav-${section}`));
+      const root = screen.getByTestId(`section-${section}`);
+      expect(root.textContent).toContain('Раздел в разработке');
+      // An empty state offers nothing to click that would pretend to work.
+      expect(root.querySelectorAll('button, input, select, a').length).toBe(0);
+    }
+  });
+});
