@@ -17,13 +17,11 @@ export default defineConfig({
   server: {
     port: 1420,
     strictPort: true,
-    host: '127.0.0.1',
     watch: { ignored: ['**/src-tauri/**', '**/target/**'] },
   },
   preview: {
     port: 4173,
     strictPort: true,
-    host: '127.0.0.1',
   },
   envPrefix: ['VITE_', 'TAURI_ENV_'],
   build: {

@@ -7,14 +7,15 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { CommandError } from './bindings/CommandError';
 import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
 
 /** What a failed command rejects with: a stable code and a message already
- * localised by the Rust side in the user's language. */
-export type CommandError = { code: string; message: string };
+ * localised by the Rust side in the user's language (src-tauri/src/error.rs). */
+export type { CommandError };
 
 /** The code of the error the UI reports when it runs outside the Tauri shell
  * (a plain browser, `vite preview`): there is no core to talk to. */
