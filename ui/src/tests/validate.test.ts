@@ -200,3 +200,17 @@ describe('identifier check', () => {
     expect(vi.mocked(backend.setLanguage)).toHaveBeenCalledWith('en');
   });
 });
+
+describe('identifier check, accessibility', () => {
+  it('announces the verdict and the messages in a polite live region', async () => {
+    const backend = fakeBackend({
+      validateId: async (kind: IdKind, value: string) =>
+        report(kind, value, { valid: false, errors: [{ code: 'vin.length', message: 'VIN короче 17 символов' }] }),
+    });
+    const user = await openValidate(backend);
+    await user.type(screen.getByTestId('id-input'), 'XTA{Enter}');
+    const status = screen.getByRole('status');
+    expect(status.getAttribute('aria-live')).toBe('polite');
+    await waitFor(() => expect(status.textContent).toBe('Ошибка. VIN короче 17 символов'));
+  });
+});
