@@ -161,7 +161,10 @@ mod tests {
 
         store.save(&Settings { language: Lang::En })?;
         let reopened = SettingsStore::new(dir.path().join("nested"));
-        assert_eq!(reopened.load()?, (Settings { language: Lang::En }, LoadNote::Clean));
+        assert_eq!(
+            reopened.load()?,
+            (Settings { language: Lang::En }, LoadNote::Clean)
+        );
         Ok(())
     }
 
@@ -202,7 +205,10 @@ mod tests {
             .save(&Settings::default())
             .expect_err("a path under a regular file cannot be created");
         assert_eq!(err.code(), "settings_write_failed");
-        assert!(err.message(Lang::Ru).contains("Не удалось сохранить настройки"));
+        assert!(
+            err.message(Lang::Ru)
+                .contains("Не удалось сохранить настройки")
+        );
         assert!(err.message(Lang::En).contains("Could not save settings"));
         Ok(())
     }
