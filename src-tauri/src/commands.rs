@@ -5,7 +5,7 @@ use crate::error::CommandError;
 use crate::state::AppState;
 use epts_core::ids::{self, IdKind, Report};
 use epts_core::settings::Settings;
-use epts_core::{Lang, Localized};
+use epts_core::Lang;
 use serde::Serialize;
 use tauri::State;
 
@@ -60,6 +60,7 @@ pub fn validate_id(kind: IdKind, value: String, state: State<'_, AppState>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use epts_core::Localized;
 
     #[test]
     fn command_error_keeps_code_and_localized_message() {

@@ -3,4 +3,19 @@ import type { Detail } from "./Detail";
 import type { Finding } from "./Finding";
 import type { IdKind } from "./IdKind";
 
-export type Report = { kind: IdKind, input: string, normalized: string | null, valid: boolean, warnings: Array<Finding>, errors: Array<Finding>, details: Array<Detail>, };
+/**
+ * The verdict on one input.
+ */
+export type Report = { kind: IdKind, 
+/**
+ * The input exactly as given.
+ */
+input: string, 
+/**
+ * The normalised value; `None` when the input is invalid.
+ */
+normalized: string | null, 
+/**
+ * Valid means no errors; warnings are allowed.
+ */
+valid: boolean, warnings: Array<Finding>, errors: Array<Finding>, details: Array<Detail>, };
