@@ -3,9 +3,9 @@
 
 use crate::error::CommandError;
 use crate::state::AppState;
+use epts_core::Lang;
 use epts_core::ids::{self, IdKind, Report};
 use epts_core::settings::Settings;
-use epts_core::Lang;
 use serde::Serialize;
 use tauri::State;
 

@@ -199,10 +199,19 @@ impl App {
             .wait(WAIT, Duration::from_millis(100))
             .first()
             .await
-            .with_context(|| {
-                format!("[data-testid={testid}] never had {name}=\"{value}\"")
-            })?;
+            .with_context(|| format!("[data-testid={testid}] never had {name}=\"{value}\""))?;
         Ok(())
+    }
+
+    /// Waits until an element matching the CSS selector exists and is displayed.
+    pub async fn wait_css(&self, selector: &str) -> Result<WebElement> {
+        self.driver
+            .query(By::Css(selector.to_owned()))
+            .wait(WAIT, Duration::from_millis(100))
+            .and_displayed()
+            .first()
+            .await
+            .with_context(|| format!("nothing visible matches `{selector}`"))
     }
 
     /// Waits until the element's text contains `needle`, returning the whole text.
@@ -222,7 +231,12 @@ impl App {
 
     /// Runs JavaScript in the page and returns its JSON result.
     pub async fn js(&self, script: &str) -> Result<serde_json::Value> {
-        Ok(self.driver.execute(script, Vec::new()).await?.json().clone())
+        Ok(self
+            .driver
+            .execute(script, Vec::new())
+            .await?
+            .json()
+            .clone())
     }
 
     /// Saves a PNG of the window (for looking at a flow, not only on failure).

@@ -84,13 +84,21 @@ pub fn display(group: &mut Group) -> Result<Option<String>> {
         return Ok(None);
     }
     let mut cmd = Command::new("Xvfb");
-    cmd.args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.args([
+        "-displayfd",
+        "1",
+        "-screen",
+        "0",
+        "1280x1024x24",
+        "-nolisten",
+        "tcp",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     own_group(&mut cmd);
-    let mut child = cmd
-        .spawn()
-        .context("no display and Xvfb could not be started (Debian/Ubuntu: apt-get install xvfb)")?;
+    let mut child = cmd.spawn().context(
+        "no display and Xvfb could not be started (Debian/Ubuntu: apt-get install xvfb)",
+    )?;
     let mut stdout = child.stdout.take().context("Xvfb stdout")?;
     group.push(child);
     let mut number = String::new();

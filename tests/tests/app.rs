@@ -17,7 +17,9 @@ async fn navigation_shows_each_section_and_marks_it_current() -> Result<()> {
     run("navigation", Options::default(), |app| async move {
         // The archive is home.
         app.get("section-archive").await?;
-        for section in ["prepare", "upload", "portal", "validate", "settings", "archive"] {
+        for section in [
+            "prepare", "upload", "portal", "validate", "settings", "archive",
+        ] {
             app.click(&format!("nav-{section}")).await?;
             app.get(&format!("section-{section}")).await?;
             app.wait_attr(&format!("nav-{section}"), "aria-current", "page")
@@ -43,9 +45,14 @@ async fn valid_vin_is_accepted_and_shown_normalised() -> Result<()> {
         app.type_into("id-input", " xta-2109984 3576182 ").await?;
         app.wait_attr("id-result", "data-valid", "true").await?;
         let normalized = app.wait_text("id-normalized", VALID_VIN).await?;
-        ensure!(normalized.contains(VALID_VIN), "normalised VIN shown: {normalized}");
         ensure!(
-            app.all("[data-testid='id-errors'] [data-code]").await?.is_empty(),
+            normalized.contains(VALID_VIN),
+            "normalised VIN shown: {normalized}"
+        );
+        ensure!(
+            app.all("[data-testid='id-errors'] [data-code]")
+                .await?
+                .is_empty(),
             "a valid VIN shows no errors"
         );
         Ok(())
@@ -65,11 +72,19 @@ async fn invalid_vin_shows_the_russian_error() -> Result<()> {
             errors.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я')),
             "the error is in Russian: {errors}"
         );
-        // A letter the VIN alphabet forbids names the problem too.
+        app.wait_css("[data-testid='id-errors'] [data-code='wrong_length']")
+            .await?;
+        // A letter the VIN alphabet forbids names the problem and suggests the digit.
         app.type_into("id-input", "XTA2109984357618O").await?;
+        let error = app
+            .wait_css("[data-testid='id-errors'] [data-code='forbidden_letter']")
+            .await?
+            .text()
+            .await?;
+        ensure!(error.contains("цифра 0"), "suggests the digit 0: {error}");
         app.wait_attr("id-result", "data-valid", "false").await?;
-        let codes = app.all("[data-testid='id-errors'] [data-code]").await?;
-        ensure!(!codes.is_empty(), "the forbidden letter is reported");
+        app.screenshot(&epts_e2e::artifacts_dir("invalid_vin").join("window.png"))
+            .await?;
         Ok(())
     })
     .await
@@ -81,11 +96,15 @@ async fn wrong_check_digit_is_a_warning_not_a_rejection() -> Result<()> {
         open_validation(&app).await?;
         app.type_into("id-input", "XTA21099043576182").await?;
         app.wait_attr("id-result", "data-valid", "true").await?;
-        app.get("id-warnings").await?;
+        app.wait_css("[data-testid='id-warnings'] [data-code='vin_check_digit_mismatch']")
+            .await?;
         let warnings = app
             .all("[data-testid='id-warnings'] [data-code='vin_check_digit_mismatch']")
             .await?;
         ensure!(warnings.len() == 1, "one check-digit warning is shown");
+        // Kept for people to look at (docs/screenshots is refreshed from these).
+        app.screenshot(&epts_e2e::artifacts_dir("vin_check_digit").join("window.png"))
+            .await?;
         Ok(())
     })
     .await

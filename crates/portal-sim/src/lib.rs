@@ -31,10 +31,7 @@ pub fn router() -> Router {
 }
 
 async fn start_page() -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(START_PAGE),
-    )
+    ([(header::CACHE_CONTROL, "no-store")], Html(START_PAGE))
 }
 
 async fn health() -> axum::Json<Health> {
@@ -162,7 +159,10 @@ mod tests {
         let body = page.text().await?;
         assert!(body.contains("Войти через Госуслуги"), "start page: {body}");
 
-        assert!(identify(&sim.url()).await, "the stand-in must identify itself");
+        assert!(
+            identify(&sim.url()).await,
+            "the stand-in must identify itself"
+        );
         assert!(
             !identify("https://example.invalid/").await,
             "a non-loopback portal is never probed"

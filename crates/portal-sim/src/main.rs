@@ -3,7 +3,11 @@
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "portal-sim", version, about = "Local stand-in for Gosuslugi and the ePTS portal")]
+#[command(
+    name = "portal-sim",
+    version,
+    about = "Local stand-in for Gosuslugi and the ePTS portal"
+)]
 struct Args {
     /// Loopback port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]

@@ -159,7 +159,7 @@ impl Localized for VinError {
             }
             (VinError::Empty, Lang::En) => "Enter a VIN: 17 Latin letters and digits.".into(),
             (VinError::WrongLength(n), Lang::Ru) => format!(
-                "VIN должен содержать 17 символов, а введено {n}. Сверьте VIN с документом: не пропущен ли или не повторён символ."
+                "VIN должен содержать 17 символов, а введено {n}. Сверьте VIN с документом: нет ли пропущенного или лишнего символа."
             ),
             (VinError::WrongLength(n), Lang::En) => format!(
                 "A VIN has 17 characters, but {n} were entered. Compare it with the document: a character may be missing or doubled."
