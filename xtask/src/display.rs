@@ -43,11 +43,21 @@ pub fn ensure() -> Result<Display> {
     }
     // -displayfd lets Xvfb pick a free display number and tell us which.
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x1024x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .context("no display and Xvfb could not be started (Debian/Ubuntu: apt-get install xvfb)")?;
+        .context(
+            "no display and Xvfb could not be started (Debian/Ubuntu: apt-get install xvfb)",
+        )?;
     let mut number = String::new();
     let mut stdout = child.stdout.take().context("Xvfb stdout")?;
     let mut byte = [0u8; 1];

@@ -177,7 +177,13 @@ fn icons(root: &Path) -> Result<()> {
     sh::run(
         std::process::Command::new(sh::tool("npx"))
             .current_dir(root)
-            .args(["--yes", "@tauri-apps/cli@2.12.5", "icon", "icons/app-icon.svg", "--output"])
+            .args([
+                "--yes",
+                "@tauri-apps/cli@2.12.5",
+                "icon",
+                "icons/app-icon.svg",
+                "--output",
+            ])
             .arg(&out),
     )?;
     for mobile in ["android", "ios"] {
