@@ -6,6 +6,7 @@ fn main() {
         "app_info",
         "get_settings",
         "set_language",
+        "set_last_view",
         "validate_id",
     ]);
     let attributes = tauri_build::Attributes::new()

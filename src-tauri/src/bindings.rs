@@ -6,7 +6,7 @@ use crate::commands::AppInfo;
 use crate::error::CommandError;
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
-use epts_core::settings::Settings;
+use epts_core::settings::{Settings, View};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
 
@@ -29,6 +29,7 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<Lang>(&cfg)?,
         one::<Report>(&cfg)?,
         one::<Settings>(&cfg)?,
+        one::<View>(&cfg)?,
     ])
 }
 

@@ -5,7 +5,7 @@ use crate::error::CommandError;
 use crate::state::AppState;
 use epts_core::Lang;
 use epts_core::ids::{self, IdKind, Report};
-use epts_core::settings::Settings;
+use epts_core::settings::{Settings, View};
 use serde::Serialize;
 use tauri::State;
 
@@ -35,21 +35,12 @@ pub fn get_settings(state: State<'_, AppState>) -> Settings {
 
 #[tauri::command]
 pub fn set_language(language: Lang, state: State<'_, AppState>) -> Result<Settings, CommandError> {
-    let mut guard = state
-        .settings
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let next = Settings {
-        language,
-        ..guard.clone()
-    };
-    // Saved first: the UI only switches once the choice will survive a restart.
-    state
-        .store
-        .save(&next)
-        .map_err(|e| CommandError::from_localized(&e, language))?;
-    *guard = next.clone();
-    Ok(next)
+    state.update_settings(|s| s.language = language)
+}
+
+#[tauri::command]
+pub fn set_last_view(view: View, state: State<'_, AppState>) -> Result<Settings, CommandError> {
+    state.update_settings(|s| s.last_view = view)
 }
 
 #[tauri::command]

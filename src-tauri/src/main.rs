@@ -43,6 +43,7 @@ fn main() {
             commands::app_info,
             commands::get_settings,
             commands::set_language,
+            commands::set_last_view,
             commands::validate_id,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -1,5 +1,6 @@
 //! What the shell keeps while it runs.
 
+use crate::error::CommandError;
 use crate::portal::Portal;
 use epts_core::settings::{LoadNote, Settings, SettingsError, SettingsStore};
 use std::path::PathBuf;
@@ -26,6 +27,25 @@ impl AppState {
             settings: Mutex::new(settings),
             portal,
         })
+    }
+
+    /// Changes the settings and saves them; the change takes effect only once it is saved,
+    /// so the UI never shows a choice that would be lost on restart.
+    pub fn update_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, CommandError> {
+        let mut guard = self
+            .settings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = guard.clone();
+        change(&mut next);
+        self.store
+            .save(&next)
+            .map_err(|e| CommandError::from_localized(&e, next.language))?;
+        *guard = next.clone();
+        Ok(next)
     }
 
     /// A copy of the current settings (a poisoned lock still holds valid settings).

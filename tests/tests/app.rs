@@ -121,7 +121,7 @@ async fn sandbox_badge_shows_when_the_portal_is_the_stand_in() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn english_choice_survives_a_restart() -> Result<()> {
+async fn language_and_last_section_survive_a_restart() -> Result<()> {
     let config = tempfile_config()?;
     let options = Options {
         config_dir: Some(config.clone()),
@@ -134,6 +134,10 @@ async fn english_choice_survives_a_restart() -> Result<()> {
     })
     .await?;
     run("language_after_restart", options, |app| async move {
+        // The app reopens where the user left it, in the language chosen.
+        app.get("section-settings").await?;
+        app.wait_attr("nav-settings", "aria-current", "page")
+            .await?;
         app.wait_text("nav-archive", "Archive").await?;
         app.click("nav-validate").await?;
         app.select("id-kind", "vin").await?;

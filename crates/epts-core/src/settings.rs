@@ -11,6 +11,21 @@ use std::path::{Path, PathBuf};
 
 const FILE_NAME: &str = "settings.json";
 
+/// A section of the main window; the app reopens the one the user left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// The home: the archive of ePTS records.
+    #[default]
+    Archive,
+    Prepare,
+    Upload,
+    Portal,
+    Validate,
+    Settings,
+}
+
 /// Everything the user chose that must survive a restart.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -18,6 +33,42 @@ const FILE_NAME: &str = "settings.json";
 pub struct Settings {
     /// The interface language.
     pub language: Lang,
+    /// The section shown when the app last closed.
+    pub last_view: View,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Archive,
+        View::Prepare,
+        View::Upload,
+        View::Portal,
+        View::Validate,
+        View::Settings,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Archive => "archive",
+            View::Prepare => "prepare",
+            View::Upload => "upload",
+            View::Portal => "portal",
+            View::Validate => "validate",
+            View::Settings => "settings",
+        }
+    }
+}
+
+/// Lenient by hand: a view this version does not know (written by a newer one) opens the
+/// home view instead of discarding the other settings.
+impl<'de> Deserialize<'de> for View {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(View::ALL
+            .into_iter()
+            .find(|v| v.as_str() == name)
+            .unwrap_or_default())
+    }
 }
 
 /// Why settings could not be read or written.
@@ -159,12 +210,23 @@ mod tests {
         let store = SettingsStore::new(dir.path().join("nested"));
         assert_eq!(store.load()?.0.language, Lang::Ru, "Russian by default");
 
-        store.save(&Settings { language: Lang::En })?;
+        let chosen = Settings {
+            language: Lang::En,
+            last_view: View::Validate,
+        };
+        store.save(&chosen)?;
         let reopened = SettingsStore::new(dir.path().join("nested"));
-        assert_eq!(
-            reopened.load()?,
-            (Settings { language: Lang::En }, LoadNote::Clean)
-        );
+        assert_eq!(reopened.load()?, (chosen, LoadNote::Clean));
+        Ok(())
+    }
+
+    #[test]
+    fn every_view_round_trips_through_json() -> Result<(), serde_json::Error> {
+        for view in View::ALL {
+            let json = serde_json::to_string(&view)?;
+            assert_eq!(json, format!("\"{}\"", view.as_str()));
+            assert_eq!(serde_json::from_str::<View>(&json)?, view);
+        }
         Ok(())
     }
 
@@ -191,7 +253,14 @@ mod tests {
         fs::write(store.path(), br#"{"language":"en","fromANewerVersion":1}"#)?;
         assert_eq!(store.load()?.0.language, Lang::En);
         fs::write(store.path(), b"{}")?;
-        assert_eq!(store.load()?.0.language, Lang::Ru);
+        assert_eq!(store.load()?.0, Settings::default());
+        // A view from a newer version opens the home view and keeps the language.
+        fs::write(store.path(), br#"{"language":"en","lastView":"garage"}"#)?;
+        let (settings, note) = store.load()?;
+        assert_eq!(
+            (settings.language, settings.last_view, note),
+            (Lang::En, View::Archive, LoadNote::Clean)
+        );
         Ok(())
     }
 

@@ -12,6 +12,7 @@ import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
+import type { View } from './bindings/View';
 
 /** What a failed command rejects with: a stable code and a message already
  * localised by the Rust side in the user's language (src-tauri/src/error.rs). */
@@ -25,6 +26,7 @@ export interface Backend {
   validateId(kind: IdKind, value: string): Promise<Report>;
   getSettings(): Promise<Settings>;
   setLanguage(language: Lang): Promise<Settings>;
+  setLastView(view: View): Promise<Settings>;
   appInfo(): Promise<AppInfo>;
 }
 
@@ -58,6 +60,7 @@ export const tauriBackend: Backend = {
   validateId: (kind, value) => call<Report>('validate_id', { kind, value }),
   getSettings: () => call<Settings>('get_settings'),
   setLanguage: (language) => call<Settings>('set_language', { language }),
+  setLastView: (view) => call<Settings>('set_last_view', { view }),
   appInfo: () => call<AppInfo>('app_info'),
 };
 
@@ -67,6 +70,7 @@ export const offlineBackend: Backend = {
   validateId: () => unavailable(),
   getSettings: () => unavailable(),
   setLanguage: () => unavailable(),
+  setLastView: () => unavailable(),
   appInfo: () => unavailable(),
 };
 

@@ -6,10 +6,15 @@ import { getContext, setContext } from 'svelte';
 import { toCommandError, type Backend, type CommandError } from './backend';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Lang } from './bindings/Lang';
+import type { View } from './bindings/View';
 import { DEFAULT_LANG, dictionaries, isLang, type Dict } from './i18n';
 
-export const SECTIONS = ['archive', 'prepare', 'upload', 'portal', 'validate', 'settings'] as const;
-export type Section = (typeof SECTIONS)[number];
+export const SECTIONS = ['archive', 'prepare', 'upload', 'portal', 'validate', 'settings'] as const satisfies readonly View[];
+export type Section = View;
+
+function isSection(value: unknown): value is Section {
+  return (SECTIONS as readonly unknown[]).includes(value);
+}
 
 export class AppState {
   readonly backend: Backend;
@@ -29,9 +34,11 @@ export class AppState {
   /** Reads the persisted settings and the app info. Failures go to the banner. */
   async init(): Promise<void> {
     const [settings, info] = await Promise.allSettled([this.backend.getSettings(), this.backend.appInfo()]);
-    if (settings.status === 'fulfilled' && isLang(settings.value.language)) {
-      this.lang = settings.value.language;
-    } else if (settings.status === 'rejected') {
+    if (settings.status === 'fulfilled') {
+      if (isLang(settings.value.language)) this.lang = settings.value.language;
+      // Reopen the section the user left (kept on the Rust side, like the language).
+      if (isSection(settings.value.lastView)) this.section = settings.value.lastView;
+    } else {
       this.report(settings.reason);
     }
     if (info.status === 'fulfilled') {
@@ -55,8 +62,11 @@ export class AppState {
     }
   }
 
+  /** Shows a section at once and asks the Rust side to remember it for the next start. */
   navigate(section: Section): void {
+    if (this.section === section) return;
     this.section = section;
+    this.backend.setLastView(section).catch((e: unknown) => this.report(e));
   }
 
   /** Shows a failed command in the (non-blocking) error banner. */

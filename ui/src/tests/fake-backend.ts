@@ -4,6 +4,7 @@ import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { IdKind } from '$lib/bindings/IdKind';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Report } from '$lib/bindings/Report';
+import type { View } from '$lib/bindings/View';
 
 export type FakeBackend = {
   [K in keyof Backend]: Backend[K] & ReturnType<typeof vi.fn>;
@@ -29,12 +30,17 @@ export function report(kind: IdKind, input: string, extra: Partial<Report> = {})
  * healthy core with Russian settings and no sandbox. */
 export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
   let language: Lang = 'ru';
+  let lastView: View = 'archive';
   const backend = {
     validateId: vi.fn(async (kind: IdKind, value: string) => report(kind, value)),
-    getSettings: vi.fn(async () => ({ language })),
+    getSettings: vi.fn(async () => ({ language, lastView })),
     setLanguage: vi.fn(async (lang: Lang) => {
       language = lang;
-      return { language };
+      return { language, lastView };
+    }),
+    setLastView: vi.fn(async (view: View) => {
+      lastView = view;
+      return { language, lastView };
     }),
     appInfo: vi.fn(async () => ({ ...INFO })),
   };

@@ -55,4 +55,38 @@ describe('navigation', () => {
       expect(root.querySelectorAll('button, input, select, a').length).toBe(0);
     }
   });
+
+  it('asks the core to remember each section opened', async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend();
+    render(App, { backend });
+    await user.click(screen.getByTestId('nav-validate'));
+    expect(backend.setLastView).toHaveBeenLastCalledWith('validate');
+    await user.click(screen.getByTestId('nav-validate'));
+    expect(backend.setLastView).toHaveBeenCalledTimes(1);
+  });
+
+  it('reopens the section the user left', async () => {
+    const backend = fakeBackend({
+      getSettings: async () => ({ language: 'ru' as const, lastView: 'settings' as const }),
+    });
+    render(App, { backend });
+    await waitFor(() => expect(visibleSections()).toEqual(['settings']));
+    expect(screen.getByTestId('nav-settings').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('keeps the section when the core cannot remember it, and says so', async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({
+      setLastView: async () => {
+        throw { code: 'settings_write_failed', message: 'Не удалось сохранить настройки' };
+      },
+    });
+    render(App, { backend });
+    await user.click(screen.getByTestId('nav-upload'));
+    expect(visibleSections()).toEqual(['upload']);
+    await waitFor(() =>
+      expect(screen.getByTestId('error-banner').textContent).toContain('Не удалось сохранить настройки'),
+    );
+  });
 });
