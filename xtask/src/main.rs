@@ -87,10 +87,16 @@ fn build_ui(root: &Path) -> Result<()> {
     sh::npm(&ui, &["run", "build"])
 }
 
+/// The one dev-profile build of every binary. `run` and `test` use the same flags so that
+/// neither rebuilds what the other built (features unify differently per package set).
+fn build_bins(root: &Path) -> Result<()> {
+    sh::cargo(root, &["build", "--workspace", "--bins", "--all-features"])
+}
+
 fn run(root: &Path) -> Result<()> {
     deps::ensure(deps::Purpose::Run)?;
     build_ui(root)?;
-    sh::cargo(root, &["build", "--package", "epts-desktop"])?;
+    build_bins(root)?;
     if cfg!(target_os = "linux") && !display::available() {
         bail!(
             "no display: ePTS Desktop needs a graphical session (X11 or Wayland). \
@@ -133,9 +139,7 @@ fn test(root: &Path) -> Result<()> {
         )
     })?;
     // One dev-profile build of every binary; the e2e tests drive this very app binary.
-    steps.run("cargo build (app, CLI, portal-sim)", || {
-        sh::cargo(root, &["build", "--workspace", "--bins", "--all-features"])
-    })?;
+    steps.run("cargo build (app, CLI, portal-sim)", || build_bins(root))?;
     let display = display::ensure()?;
     steps.run("unit, CLI and end-to-end tests", || {
         let nextest = [
