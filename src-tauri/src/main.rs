@@ -14,6 +14,8 @@ mod state;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+mod security;
 
 use state::AppState;
 use tauri::Manager;

@@ -142,13 +142,20 @@ fn test(root: &Path) -> Result<()> {
     steps.run("cargo build (app, CLI, portal-sim)", || build_bins(root))?;
     let display = display::ensure()?;
     steps.run("unit, CLI and end-to-end tests", || {
-        let nextest = [
+        let mut nextest = vec![
             "nextest",
             "run",
             "--workspace",
             "--all-features",
             "--no-fail-fast",
         ];
+        if cfg!(target_os = "macos") {
+            // WKWebView has no WebDriver: nothing can drive the real window on macOS.
+            eprintln!(
+                "xtask: macOS has no WebDriver for WKWebView; the end-to-end tests are NOT run here"
+            );
+            nextest.extend(["-E", "not package(epts-e2e)"]);
+        }
         let mut cmd = keyring::session(root, &nextest)?;
         cmd.env("EPTS_APP_BIN", app_binary(root));
         display.apply(&mut cmd);
