@@ -140,7 +140,6 @@ fn test(root: &Path) -> Result<()> {
     })?;
     // One dev-profile build of every binary; the e2e tests drive this very app binary.
     steps.run("cargo build (app, CLI, portal-sim)", || build_bins(root))?;
-    let display = display::ensure()?;
     steps.run("unit, CLI and end-to-end tests", || {
         let mut nextest = vec![
             "nextest",
@@ -157,11 +156,10 @@ fn test(root: &Path) -> Result<()> {
             nextest.extend(["-E", "not package(epts-e2e)"]);
         }
         let mut cmd = keyring::session(root, &nextest)?;
+        // With no display, the e2e harness starts an Xvfb for each test by itself.
         cmd.env("EPTS_APP_BIN", app_binary(root));
-        display.apply(&mut cmd);
         sh::run(&mut cmd)
     })?;
-    drop(display);
     steps.report(started);
     Ok(())
 }

@@ -109,6 +109,7 @@ impl Localized for DocDateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
     use time::macros::date;
 
@@ -116,7 +117,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("05.03.2021", Ok("05.03.2021")),
             ("5.3.2021", Ok("05.03.2021")),
             (" 05/03/2021 ", Ok("05.03.2021")),
@@ -131,14 +132,7 @@ mod tests {
             ("24.11.2026", Err("in_future")),
             ("01.01.1899", Err("too_old")),
         ];
-        for (input, want) in cases {
-            let got = DocDate::parse(input, TODAY);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.to_string(), *n),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, |s| DocDate::parse(s, TODAY));
     }
 
     proptest! {

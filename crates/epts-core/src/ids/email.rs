@@ -108,11 +108,12 @@ impl Localized for EmailError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             (
                 " Ivan.Petrov+epts@Example.RU ",
                 Ok("Ivan.Petrov+epts@example.ru"),
@@ -126,14 +127,7 @@ mod tests {
             ("ivan@example", Err("bad_domain")),
             ("ivan@-example.ru", Err("bad_domain")),
         ];
-        for (input, want) in cases {
-            let got = Email::parse(input);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.as_str(), *n),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, Email::parse);
     }
 
     proptest! {

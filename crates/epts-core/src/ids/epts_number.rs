@@ -216,11 +216,12 @@ impl Localized for EptsNumberError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("164301027146619", Ok("164301027146619")),
             ("1 643 01 027146619", Ok("164301027146619")),
             ("211202012345678", Ok("211202012345678")),
@@ -235,14 +236,7 @@ mod tests {
             ("164311027146619", Err("bad_format")),
             ("164305027146619", Err("bad_format")),
         ];
-        for (input, want) in cases {
-            let got = EptsNumber::parse(input);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.as_str(), *n),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, EptsNumber::parse);
     }
 
     #[test]

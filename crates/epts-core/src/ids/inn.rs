@@ -107,11 +107,12 @@ impl Localized for InnError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("7712345671", Ok("7712345671")),
             ("770123456703", Ok("770123456703")),
             ("77 12 345 671", Ok("7712345671")),
@@ -121,14 +122,7 @@ mod tests {
             ("77123456", Err("wrong_length")),
             ("771234567З", Err("invalid_character")),
         ];
-        for (input, want) in cases {
-            let got = Inn::parse(input);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.as_str(), *n),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, Inn::parse);
     }
 
     proptest! {

@@ -16,6 +16,8 @@ mod phone;
 mod plate;
 mod report;
 mod snils;
+#[cfg(test)]
+mod table;
 mod vin;
 
 pub use date::{DocDate, DocDateError};

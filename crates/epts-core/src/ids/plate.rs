@@ -138,11 +138,12 @@ impl Localized for PlateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("А123ВС77", Ok("А123ВС77")),
             ("а 123 вс 777", Ok("А123ВС777")),
             // Latin look-alikes typed in the English layout.
@@ -157,14 +158,7 @@ mod tests {
             ("А123ВС277", Err("bad_region")),
             ("А123ВС77!", Err("invalid_character")),
         ];
-        for (input, want) in cases {
-            let got = Plate::parse(input);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.as_str(), *n, "{input}"),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, Plate::parse);
         assert_eq!(
             Plate::parse("А123ВС777").map(|p| p.region().to_owned()),
             Ok("777".into())

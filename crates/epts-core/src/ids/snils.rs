@@ -127,11 +127,12 @@ impl Localized for SnilsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("112-233-445 95", Ok("112-233-445 95")),
             ("11223344595", Ok("112-233-445 95")),
             // Sum 100 and above 101 both reduce by the rule.
@@ -141,14 +142,7 @@ mod tests {
             ("112-233-445 9", Err("wrong_length")),
             ("112-233-445 9x", Err("invalid_character")),
         ];
-        for (input, want) in cases {
-            let got = Snils::parse(input);
-            match (want, &got) {
-                (Ok(n), Ok(v)) => assert_eq!(v.to_string(), *n),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, Snils::parse);
     }
 
     #[test]

@@ -206,11 +206,12 @@ impl Localized for VinWarning {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::table::{Case, check};
     use proptest::prelude::*;
 
     #[test]
     fn table() {
-        let cases: &[(&str, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("XTA21099843576182", Ok("XTA21099843576182")),
             (" xta 2109984-3576182\t", Ok("XTA21099843576182")),
             // Cyrillic Х, Т, А typed in the Russian layout.
@@ -225,14 +226,7 @@ mod tests {
             ("XTA2109984357618Ж", Err("invalid_character")),
             ("XTA21099843576*82", Err("invalid_character")),
         ];
-        for (input, want) in cases {
-            let got = Vin::parse(input);
-            match (want, &got) {
-                (Ok(norm), Ok(v)) => assert_eq!(v.as_str(), *norm, "{input}"),
-                (Err(code), Err(e)) => assert_eq!(e.code(), *code, "{input}"),
-                _ => panic!("{input:?}: wanted {want:?}, got {got:?}"),
-            }
-        }
+        check(cases, Vin::parse);
     }
 
     #[test]
