@@ -1,12 +1,26 @@
 //! portal-sim: a local stand-in for Gosuslugi (ESIA) and the ePTS portal.
 //!
-//! It binds to loopback only. Today it serves the portal's start page and `/health`; the
-//! login flow, the cabinet and fault injection grow here (see docs/portal-protocol).
+//! It binds to loopback only and serves:
+//! - the portal's start page, «Войти через Госуслуги» (`/login`) and the OAuth callback;
+//! - a Gosuslugi-like login (`/esia/...`): login and password, a confirmation code, consent,
+//!   and the failures users meet, with `ESIA-007xxx` codes;
+//! - the cabinet's pages and its JSON API (`/api/v1/...`, docs/portal-protocol.md);
+//! - test-only controls (`/__sim/...`): the last confirmation code, fault injection.
+
+mod api;
+mod control;
+pub mod data;
+mod esia;
+mod html;
+mod portal;
+mod state;
+
+pub use state::{Fault, Limits, Sim};
 
 use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 use std::net::{Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
@@ -24,10 +38,34 @@ pub struct Health {
 const START_PAGE: &str = include_str!("pages/start.html");
 
 /// The HTTP routes of the stand-in.
-pub fn router() -> Router {
-    Router::new()
+pub fn router(sim: Sim) -> Router {
+    let faulty = Router::new()
         .route("/", get(start_page))
+        .route("/login", get(portal::login))
+        .route("/callback", get(portal::callback))
+        .route("/logout", get(portal::logout))
+        .route("/cabinet", get(portal::cabinet))
+        .route("/cabinet/epts/{id}", get(portal::record_page))
+        .route(esia::AUTHORIZE_PATH, get(esia::authorize))
+        .route("/esia/login", post(esia::login))
+        .route("/esia/confirm", post(esia::confirm))
+        .route("/esia/consent", post(esia::consent))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/epts", get(api::list))
+        .route("/api/v1/epts/{number}", get(api::record))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            control::faults,
+        ));
+    Router::new()
+        .merge(faulty)
         .route("/health", get(health))
+        .route("/__sim/code", get(control::last_code))
+        .route(
+            "/__sim/fault",
+            post(control::set_fault).delete(control::clear_fault),
+        )
+        .with_state(sim)
 }
 
 async fn start_page() -> impl IntoResponse {
@@ -46,6 +84,7 @@ async fn health() -> axum::Json<Health> {
 #[derive(Debug)]
 pub struct Running {
     addr: SocketAddr,
+    sim: Sim,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -54,6 +93,11 @@ impl Running {
     /// The bound loopback address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The stand-in's state, for tests that set faults or read codes in-process.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234/`.
@@ -118,13 +162,20 @@ pub async fn identify(base_url: &str) -> bool {
 }
 
 /// Starts the stand-in on `127.0.0.1:port` (port 0 picks a free one) on the current
-/// tokio runtime.
+/// tokio runtime, with ESIA's usual limits.
 pub async fn start(port: u16) -> std::io::Result<Running> {
+    start_with(port, Limits::default()).await
+}
+
+/// [`start`] with other lifetimes and limits (tests shorten the code lifetime).
+pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
+    let sim = Sim::new(limits);
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
+    let app_sim = sim.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router())
+        axum::serve(listener, router(app_sim))
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
@@ -133,6 +184,7 @@ pub async fn start(port: u16) -> std::io::Result<Running> {
     tracing::info!(%addr, "portal-sim listening");
     Ok(Running {
         addr,
+        sim,
         shutdown: Some(tx),
         task: Some(task),
     })
