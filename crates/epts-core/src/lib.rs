@@ -5,6 +5,7 @@
 
 pub mod ids;
 pub mod lang;
+pub mod portal;
 pub mod settings;
 
 pub use lang::{Lang, Localized};

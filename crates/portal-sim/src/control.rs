@@ -40,6 +40,20 @@ pub async fn clear_fault(State(sim): State<Sim>) -> StatusCode {
 }
 
 impl Sim {
+    /// Opens a portal session for a linked account without the browser flow, for tests of
+    /// what comes after login. Returns the `JSESSIONID` value.
+    pub fn open_session(&self, login: &str) -> Option<String> {
+        let mut s = self.lock();
+        let user = s.user_by_login(login)?;
+        if user.state != crate::data::AccountState::Ok {
+            return None;
+        }
+        let id = user.id;
+        let session = crate::state::token(24);
+        s.sessions.insert(session.clone(), id);
+        Some(session)
+    }
+
     /// Sets (or clears) the fault the next requests meet.
     pub fn set_fault(&self, fault: Option<Fault>, remaining: Option<u32>) {
         let mut s = self.lock();
@@ -70,6 +84,19 @@ pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Res
         Some(Fault::Slow { delay_ms }) => {
             tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
             next.run(request).await
+        }
+        Some(Fault::ClockSkew { seconds }) => {
+            let mut response = next.run(request).await;
+            let now = std::time::SystemTime::now();
+            let shifted = if seconds >= 0 {
+                now + std::time::Duration::from_secs(seconds.unsigned_abs())
+            } else {
+                now - std::time::Duration::from_secs(seconds.unsigned_abs())
+            };
+            if let Ok(value) = httpdate::fmt_http_date(shifted).parse() {
+                response.headers_mut().insert(axum::http::header::DATE, value);
+            }
+            response
         }
         Some(Fault::SessionExpired) | None => next.run(request).await,
     }

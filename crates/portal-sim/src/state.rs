@@ -63,6 +63,8 @@ pub enum Fault {
     Slow { delay_ms: u64 },
     /// Every session is treated as expired.
     SessionExpired,
+    /// The server's clock (its `Date` header) is this many seconds ahead of the real time.
+    ClockSkew { seconds: i64 },
 }
 
 #[derive(Debug, Default)]

@@ -1,0 +1,41 @@
+//! The portal, reached through one trait.
+//!
+//! [`HttpPortal`] speaks the protocol portal-sim serves (docs/portal-protocol.md). An
+//! adapter for the production cabinet is another implementation of [`Portal`], so nothing
+//! above it changes when the portal does.
+
+mod client;
+mod clock;
+mod error;
+mod model;
+mod retry;
+mod session;
+
+pub use client::{HttpPortal, PortalConfig};
+pub use clock::{MAX_CLOCK_SKEW, skew_from_date};
+pub use error::PortalError;
+pub use model::{EptsPage, EptsSummary, Me};
+pub use retry::RetryPolicy;
+pub use session::Session;
+
+/// What the app asks of a portal. Every call needs a [`Session`] taken from the webview.
+pub trait Portal {
+    /// Who the session belongs to; also the one call that checks a fresh session.
+    fn me(&self, session: &Session) -> impl Future<Output = Result<Me, PortalError>> + Send;
+
+    /// One page of the user's ePTS records, optionally only those changed after a moment.
+    fn list(
+        &self,
+        session: &Session,
+        page: usize,
+        size: usize,
+        updated_since: Option<&str>,
+    ) -> impl Future<Output = Result<EptsPage, PortalError>> + Send;
+
+    /// One record by its ePTS number.
+    fn record(
+        &self,
+        session: &Session,
+        number: &str,
+    ) -> impl Future<Output = Result<EptsSummary, PortalError>> + Send;
+}

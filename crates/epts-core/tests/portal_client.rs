@@ -1,0 +1,187 @@
+//! The portal client against a real portal-sim on loopback.
+
+use epts_core::portal::{HttpPortal, Portal, PortalConfig, PortalError, RetryPolicy, Session};
+use epts_core::{Lang, Localized};
+use portal_sim::Fault;
+use std::time::Duration;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn client(url: &str) -> Result<HttpPortal> {
+    Ok(HttpPortal::new(PortalConfig {
+        base_url: url.to_owned(),
+        timeout: Duration::from_millis(800),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    })?)
+}
+
+async fn logged_in(login: &str) -> Result<(portal_sim::Running, HttpPortal, Session)> {
+    let sim = portal_sim::start(0).await?;
+    let id = sim.sim().open_session(login).ok_or("a linked account")?;
+    let session = Session::from_cookies([("JSESSIONID", id.as_str())]);
+    let portal = client(&sim.url())?;
+    Ok((sim, portal, session))
+}
+
+#[tokio::test]
+async fn reads_who_is_logged_in_and_pages_the_list() -> Result {
+    let (_sim, portal, session) = logged_in("dealer@example.ru").await?;
+    let me = portal.me(&session).await?;
+    assert_eq!(me.display_name, "ООО «Автодом Север»");
+    assert_eq!(me.kind, "legal_entity");
+    assert_eq!(me.inn.as_deref(), Some("7712345671"));
+
+    let mut all = Vec::new();
+    for page in 0..10 {
+        let p = portal.list(&session, page, 100, None).await?;
+        assert_eq!(p.total, 500);
+        if p.items.is_empty() {
+            break;
+        }
+        all.extend(p.items);
+    }
+    assert_eq!(all.len(), 500);
+    for item in &all {
+        let vin = epts_core::ids::Vin::parse(&item.vehicle_identity_number_id)?;
+        assert!(vin.check_digit_ok(), "{vin}");
+        epts_core::ids::EptsNumber::parse(&item.vehicle_e_passport_id)?;
+    }
+    let one = portal
+        .record(&session, &all[7].vehicle_e_passport_id)
+        .await?;
+    assert_eq!(one, all[7]);
+    let changed = portal
+        .list(&session, 0, 100, Some("2026-10-01T00:00:00Z"))
+        .await?;
+    assert!(changed.total < 500 && changed.total > 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_or_expired_session_is_reported_and_not_retried() -> Result {
+    let (sim, portal, _session) = logged_in("owner@example.ru").await?;
+    let stranger = Session::from_cookies([("JSESSIONID", "not-a-session")]);
+    assert_eq!(portal.me(&stranger).await, Err(PortalError::SessionExpired));
+    assert_eq!(portal.requests_sent(), 1, "a 401 is never retried");
+
+    sim.sim().set_fault(Some(Fault::SessionExpired), None);
+    let err = portal
+        .list(&stranger, 0, 10, None)
+        .await
+        .expect_err("expired");
+    assert_eq!(err.code(), "session_expired");
+    assert!(
+        err.message(Lang::Ru)
+            .contains("Войдите через Госуслуги снова")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn temporary_server_errors_are_retried_and_then_reported() -> Result {
+    let (sim, portal, session) = logged_in("owner@example.ru").await?;
+    sim.sim()
+        .set_fault(Some(Fault::Status { status: 502 }), Some(1));
+    assert!(
+        portal.me(&session).await.is_ok(),
+        "one 502 is absorbed by a retry"
+    );
+    assert_eq!(portal.requests_sent(), 2);
+
+    sim.sim()
+        .set_fault(Some(Fault::Status { status: 504 }), None);
+    let before = portal.requests_sent();
+    assert_eq!(
+        portal.me(&session).await,
+        Err(PortalError::Server { status: 504 })
+    );
+    assert_eq!(portal.requests_sent() - before, 3, "three attempts in all");
+    sim.sim().set_fault(None, None);
+
+    let before = portal.requests_sent();
+    assert_eq!(
+        portal.record(&session, "199999999999999").await,
+        Err(PortalError::NotFound)
+    );
+    assert_eq!(portal.requests_sent() - before, 1, "a 404 is never retried");
+    Ok(())
+}
+
+#[tokio::test]
+async fn maintenance_says_when_to_come_back_without_hammering() -> Result {
+    let (sim, portal, session) = logged_in("owner@example.ru").await?;
+    sim.sim().set_fault(Some(Fault::Maintenance), None);
+    let err = portal.me(&session).await.expect_err("maintenance");
+    assert_eq!(
+        err,
+        PortalError::Maintenance {
+            retry_after: Some(Duration::from_secs(1800))
+        }
+    );
+    assert_eq!(portal.requests_sent(), 1);
+    assert!(
+        err.message(Lang::Ru).contains("через 30 мин"),
+        "{}",
+        err.message(Lang::Ru)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_slow_portal_times_out_and_a_stopped_one_is_offline() -> Result {
+    let (sim, portal, session) = logged_in("owner@example.ru").await?;
+    sim.sim()
+        .set_fault(Some(Fault::Slow { delay_ms: 2_000 }), None);
+    assert_eq!(portal.me(&session).await, Err(PortalError::Timeout));
+    assert_eq!(portal.requests_sent(), 3, "timeouts are temporary: retried");
+    let url = sim.url();
+    sim.stop().await?;
+    let err = client(&url)?
+        .me(&session)
+        .await
+        .expect_err("nobody listens");
+    assert_eq!(err, PortalError::Offline);
+    assert!(err.message(Lang::Ru).contains("архив доступен"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_skewed_clock_is_explained_before_login() -> Result {
+    let sim = portal_sim::start(0).await?;
+    let portal = client(&sim.url())?;
+    let skew = portal.check_clock().await?;
+    assert!(skew.abs() <= 2, "same machine, same clock: {skew}");
+
+    sim.sim()
+        .set_fault(Some(Fault::ClockSkew { seconds: 600 }), None);
+    let err = portal.check_clock().await.expect_err("10 minutes off");
+    let PortalError::ClockSkewed { seconds } = err else {
+        panic!("expected ClockSkewed, got {err:?}");
+    };
+    assert!((598..=602).contains(&seconds), "{seconds}");
+    assert!(
+        err.message(Lang::Ru).contains("отстают на 10 мин"),
+        "{}",
+        err.message(Lang::Ru)
+    );
+
+    sim.sim()
+        .set_fault(Some(Fault::ClockSkew { seconds: -120 }), None);
+    assert!(
+        portal.check_clock().await.is_ok(),
+        "two minutes is within the five allowed"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_bad_address_is_refused_with_a_hint() {
+    for bad in ["", "portal", "ftp://x/", "http://"] {
+        let err = HttpPortal::new(PortalConfig::new(bad)).expect_err(bad);
+        assert_eq!(err.code(), "portal_bad_address", "{bad}");
+    }
+}
