@@ -3,9 +3,11 @@
 //! This crate never depends on Tauri or any UI toolkit: the desktop shell, the `epts` CLI
 //! and the tests are thin front-ends over it (see docs/architecture.md).
 
+pub mod fsutil;
 pub mod ids;
 pub mod lang;
 pub mod portal;
 pub mod settings;
+pub mod vault;
 
 pub use lang::{Lang, Localized};

@@ -6,8 +6,7 @@
 use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const FILE_NAME: &str = "settings.json";
 
@@ -175,28 +174,8 @@ impl SettingsStore {
             path: path.clone(),
             source,
         };
-        fs::create_dir_all(&self.dir).map_err(err)?;
         let json = serde_json::to_vec_pretty(settings).map_err(|e| err(e.into()))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(err)?;
-        tmp.write_all(&json).map_err(err)?;
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(&path).map_err(|e| err(e.error))?;
-        sync_dir(&self.dir).map_err(err)?;
-        Ok(())
-    }
-}
-
-/// Makes a rename durable on Unix; on Windows directories cannot be opened for syncing and
-/// `MoveFileEx` is already durable enough for a settings file.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
+        crate::fsutil::write_atomic(&path, &json).map_err(err)
     }
 }
 

@@ -20,6 +20,10 @@ mod snils;
 mod table;
 mod vin;
 
+pub(crate) use normalize::{
+    cyrillic_to_latin as cyrillic_to_latin_vin, latin_to_cyrillic as latin_to_cyrillic_plate,
+};
+
 pub use date::{DocDate, DocDateError};
 pub use email::{Email, EmailError};
 pub use epts_number::{Country, EptsKind, EptsNumber, EptsNumberError};

@@ -1,0 +1,120 @@
+//! Document bytes, each in its own encrypted file with a random name (no content hash, so
+//! equal files do not look equal). The blob's name is the AEAD's associated data, so a file
+//! moved under another name fails to open.
+
+use super::error::VaultError;
+use super::keys::random_bytes;
+use crate::fsutil::write_atomic;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+const MAGIC: &[u8; 8] = b"EPTSBLB1";
+const NONCE_LEN: usize = 24;
+
+pub(crate) struct BlobStore {
+    dir: PathBuf,
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobStore({})", self.dir.display())
+    }
+}
+
+/// Why a blob could not be read back.
+#[derive(Debug)]
+pub(crate) enum BlobFault {
+    Missing,
+    Unauthentic,
+    Io(std::io::Error),
+}
+
+impl BlobStore {
+    pub(crate) fn new(dir: PathBuf, key: &Zeroizing<[u8; 32]>) -> Self {
+        Self {
+            dir,
+            cipher: XChaCha20Poly1305::new(key.as_ref().into()),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.blob"))
+    }
+
+    /// Encrypts and stores `bytes`; returns the new blob's name.
+    pub(crate) fn put(&self, bytes: &[u8]) -> Result<String, VaultError> {
+        let name: String = random_bytes::<16>()?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let nonce = random_bytes::<NONCE_LEN>()?;
+        let sealed = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: bytes,
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| VaultError::Invalid("encryption failed".into()))?;
+        let mut file = Vec::with_capacity(MAGIC.len() + NONCE_LEN + sealed.len());
+        file.extend_from_slice(MAGIC);
+        file.extend_from_slice(&nonce);
+        file.extend_from_slice(&sealed);
+        let path = self.path(&name);
+        write_atomic(&path, &file).map_err(VaultError::io(&path))?;
+        Ok(name)
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, BlobFault> {
+        let file = match std::fs::read(self.path(name)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BlobFault::Missing),
+            Err(e) => return Err(BlobFault::Io(e)),
+        };
+        let header = MAGIC.len() + NONCE_LEN;
+        if file.len() < header || &file[..MAGIC.len()] != MAGIC {
+            return Err(BlobFault::Unauthentic);
+        }
+        let nonce = XNonce::from_slice(&file[MAGIC.len()..header]);
+        self.cipher
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: &file[header..],
+                    aad: name.as_bytes(),
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| BlobFault::Unauthentic)
+    }
+
+    pub(crate) fn remove(&self, name: &str) -> Result<(), VaultError> {
+        let path = self.path(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(VaultError::io(path)(e)),
+        }
+    }
+
+    /// Names of every blob file present (to find orphans left by a crash).
+    pub(crate) fn names(&self) -> Result<Vec<String>, VaultError> {
+        let entries = std::fs::read_dir(&self.dir).map_err(VaultError::io(&self.dir))?;
+        Ok(entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".blob").map(str::to_owned)
+            })
+            .collect())
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

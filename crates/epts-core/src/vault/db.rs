@@ -1,0 +1,110 @@
+//! The SQLCipher database: opened with a raw key derived from the vault key, and brought to
+//! the current schema by numbered migrations. `PRAGMA user_version` holds the number — no
+//! extra table and no dependency, and SQLite updates it in the migration's transaction.
+
+use super::error::VaultError;
+use rusqlite::Connection;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Each entry moves the schema one version up; never edit a released one, add another.
+const MIGRATIONS: &[&str] = &[
+    // 1: records with history, their full-text index, documents, the journal.
+    r#"
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        epts_number TEXT NOT NULL UNIQUE,
+        vin TEXT NOT NULL,
+        plate TEXT,
+        status TEXT NOT NULL,
+        issue_date TEXT,
+        brand TEXT,
+        model TEXT,
+        year INTEGER,
+        owner TEXT,
+        region TEXT,
+        has_restrictions INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX records_vin ON records(vin);
+    CREATE TABLE record_versions (
+        record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        PRIMARY KEY (record_id, version)
+    );
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        epts_number, vin, plate, brand, model, owner, region, issue_date,
+        content='records', content_rowid='id', prefix='2 3 4'
+    );
+    CREATE TRIGGER records_ai AFTER INSERT ON records BEGIN
+        INSERT INTO records_fts(rowid, epts_number, vin, plate, brand, model, owner, region, issue_date)
+        VALUES (new.id, new.epts_number, new.vin, new.plate, new.brand, new.model, new.owner, new.region, new.issue_date);
+    END;
+    CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, epts_number, vin, plate, brand, model, owner, region, issue_date)
+        VALUES ('delete', old.id, old.epts_number, old.vin, old.plate, old.brand, old.model, old.owner, old.region, old.issue_date);
+    END;
+    CREATE TRIGGER records_au AFTER UPDATE ON records BEGIN
+        INSERT INTO records_fts(records_fts, rowid, epts_number, vin, plate, brand, model, owner, region, issue_date)
+        VALUES ('delete', old.id, old.epts_number, old.vin, old.plate, old.brand, old.model, old.owner, old.region, old.issue_date);
+        INSERT INTO records_fts(rowid, epts_number, vin, plate, brand, model, owner, region, issue_date)
+        VALUES (new.id, new.epts_number, new.vin, new.plate, new.brand, new.model, new.owner, new.region, new.issue_date);
+    END;
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        blob TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        vin TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        imported_at TEXT NOT NULL,
+        trashed_at TEXT
+    );
+    CREATE INDEX documents_vin ON documents(vin);
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    "#,
+];
+
+/// Opens (or creates) the database with `key`; a wrong key fails here, on the first read.
+pub(crate) fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection, VaultError> {
+    let mut conn = Connection::open(path)?;
+    let hex: Zeroizing<String> = Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+    // A raw key skips SQLCipher's own PBKDF2: ours is already a uniform 256-bit secret.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|_| VaultError::WrongPassphrase)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+    )?;
+    migrate(&mut conn, version)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> Result<(), VaultError> {
+    let known = MIGRATIONS.len() as i64;
+    if from > known {
+        return Err(VaultError::TooNew(u32::try_from(from).unwrap_or(u32::MAX)));
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(from).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Documents: any file, kept encrypted, attached to a vehicle, tagged, trashed, exported.
+//!
+//! Order of writes keeps a crash harmless: the blob is written (atomically) before its row
+//! is committed, and a row is deleted before its blob. So a listed document always has its
+//! bytes; a crash can only leave an unlisted blob, which `verify` finds and removes.
+
+use super::blobs::{BlobFault, BlobStore};
+use super::error::VaultError;
+use super::records::now;
+use crate::fsutil::write_atomic;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// The largest file the archive takes in (a scanned application is far smaller).
+pub const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub id: i64,
+    pub name: String,
+    /// What the bytes are, by content: pdf, jpeg, png, tiff, zip, other.
+    pub kind: String,
+    pub bytes: u64,
+    pub vin: Option<String>,
+    pub tags: Vec<String>,
+    pub imported_at: String,
+    pub trashed: bool,
+}
+
+/// A cheap look at the first bytes; the full detector is `prepare`'s.
+pub fn sniff(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [b'%', b'P', b'D', b'F', b'-', ..] => "pdf",
+        [0xFF, 0xD8, 0xFF, ..] => "jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "png",
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => "tiff",
+        [b'P', b'K', 3, 4, ..] => "zip",
+        _ => "other",
+    }
+}
+
+fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Document> {
+    let tags: String = r.get(5)?;
+    Ok(Document {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        bytes: u64::try_from(r.get::<_, i64>(3)?).unwrap_or_default(),
+        vin: r.get(4)?,
+        tags: tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        imported_at: r.get(6)?,
+        trashed: r.get::<_, Option<String>>(7)?.is_some(),
+    })
+}
+
+const COLUMNS: &str = "id, name, kind, bytes, vin, tags, imported_at, trashed_at";
+
+pub(crate) fn import_bytes(
+    conn: &mut Connection,
+    blobs: &BlobStore,
+    name: &str,
+    bytes: &[u8],
+    vin: Option<&str>,
+) -> Result<Document, VaultError> {
+    let vin = vin
+        .map(|v| crate::ids::Vin::parse(v).map(|v| v.to_string()))
+        .transpose()
+        .map_err(|e| VaultError::Invalid(format!("VIN: {e}")))?;
+    let blob = blobs.put(bytes)?;
+    let at = now();
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO documents (blob, name, kind, bytes, vin, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![blob, name, sniff(bytes), bytes.len() as i64, vin, at],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
+        params![at, id.to_string()],
+    )?;
+    tx.commit()?;
+    get(conn, id)
+}
+
+pub(crate) fn import_file(
+    conn: &mut Connection,
+    blobs: &BlobStore,
+    path: &Path,
+    vin: Option<&str>,
+) -> Result<Document, VaultError> {
+    let meta = std::fs::metadata(path).map_err(VaultError::io(path))?;
+    if meta.len() > MAX_DOCUMENT_BYTES {
+        return Err(VaultError::TooLarge {
+            path: path.to_owned(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
+    }
+    let bytes = Zeroizing::new(std::fs::read(path).map_err(VaultError::io(path))?);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into());
+    import_bytes(conn, blobs, &name, &bytes, vin)
+}
+
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<Document, VaultError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM documents WHERE id = ?1"),
+        [id],
+        row_to_document,
+    )
+    .optional()?
+    .ok_or(VaultError::NoSuchDocument(id))
+}
+
+pub(crate) fn list(conn: &Connection, include_trashed: bool) -> Result<Vec<Document>, VaultError> {
+    let filter = if include_trashed {
+        ""
+    } else {
+        " WHERE trashed_at IS NULL"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM documents{filter} ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], row_to_document)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn blob_name(conn: &Connection, id: i64) -> Result<String, VaultError> {
+    conn.query_row("SELECT blob FROM documents WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or(VaultError::NoSuchDocument(id))
+}
+
+/// The document's bytes, decrypted in memory only.
+pub(crate) fn read(
+    conn: &Connection,
+    blobs: &BlobStore,
+    id: i64,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let blob = blob_name(conn, id)?;
+    blobs.get(&blob).map_err(|fault| match fault {
+        BlobFault::Io(e) => VaultError::io(blobs.dir().join(&blob))(e),
+        BlobFault::Missing | BlobFault::Unauthentic => VaultError::Damaged {
+            id,
+            name: get(conn, id).map(|d| d.name).unwrap_or_default(),
+        },
+    })
+}
+
+/// Writes the decrypted document to `out` atomically (the one deliberate plaintext copy).
+pub(crate) fn export(
+    conn: &Connection,
+    blobs: &BlobStore,
+    id: i64,
+    out: &Path,
+) -> Result<(), VaultError> {
+    let bytes = read(conn, blobs, id)?;
+    write_atomic(out, &bytes).map_err(VaultError::io(out))
+}
+
+pub(crate) fn set_trashed(conn: &Connection, id: i64, trashed: bool) -> Result<(), VaultError> {
+    let at = trashed.then(now);
+    let changed = conn.execute(
+        "UPDATE documents SET trashed_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )?;
+    if changed == 0 {
+        return Err(VaultError::NoSuchDocument(id));
+    }
+    Ok(())
+}
+
+/// Deletes trashed documents for good; returns how many.
+pub(crate) fn empty_trash(conn: &mut Connection, blobs: &BlobStore) -> Result<usize, VaultError> {
+    let tx = conn.transaction()?;
+    let names: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT blob FROM documents WHERE trashed_at IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    tx.execute("DELETE FROM documents WHERE trashed_at IS NOT NULL", [])?;
+    tx.commit()?;
+    for name in &names {
+        blobs.remove(name)?;
+    }
+    Ok(names.len())
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    pub documents_checked: usize,
+    /// Documents whose bytes are missing or fail authentication.
+    pub damaged: Vec<Document>,
+    /// Blob files no document lists (left by an interrupted import); removed.
+    pub orphans_removed: usize,
+    /// Problems SQLCipher's page check found in the database.
+    pub database_problems: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.damaged.is_empty() && self.database_problems.is_empty()
+    }
+}
+
+pub(crate) fn verify(conn: &Connection, blobs: &BlobStore) -> Result<VerifyReport, VaultError> {
+    let mut report = VerifyReport::default();
+    // Every page's HMAC; names the damaged pages without stopping at the first.
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    report.database_problems = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    let mut listed = std::collections::HashSet::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS}, blob FROM documents ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(8)?, row_to_document(r)?)))?;
+    for row in rows {
+        let (blob, doc) = row?;
+        report.documents_checked += 1;
+        match blobs.get(&blob) {
+            Ok(bytes) if bytes.len() as u64 == doc.bytes => {}
+            _ => report.damaged.push(doc),
+        }
+        listed.insert(blob);
+    }
+    for name in blobs.names()? {
+        if !listed.contains(&name) {
+            blobs.remove(&name)?;
+            report.orphans_removed += 1;
+        }
+    }
+    Ok(report)
+}

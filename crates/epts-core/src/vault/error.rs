@@ -1,0 +1,150 @@
+//! Why a vault operation failed, in words a person can act on. Nothing here carries a key.
+
+use crate::lang::{Lang, Localized};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault at {0}")]
+    NotFound(PathBuf),
+    #[error("a vault already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("passphrase too short")]
+    WeakPassphrase,
+    #[error("vault header unreadable: {0}")]
+    BadHeader(String),
+    #[error("vault format {0} is newer than this app")]
+    TooNew(u32),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("document {0} not found")]
+    NoSuchDocument(i64),
+    #[error("record {0} not found")]
+    NoSuchRecord(String),
+    /// A blob failed authentication: flipped bytes, a swapped file, or a missing one.
+    #[error("document {id} ({name}) is damaged")]
+    Damaged { id: i64, name: String },
+    #[error("file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("file {path} is larger than {limit} bytes")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+}
+
+impl VaultError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| VaultError::Io { path, source }
+    }
+}
+
+impl From<rusqlite::Error> for VaultError {
+    fn from(e: rusqlite::Error) -> Self {
+        VaultError::Database(e.to_string())
+    }
+}
+
+impl Localized for VaultError {
+    fn code(&self) -> &'static str {
+        match self {
+            VaultError::NotFound(_) => "vault_not_found",
+            VaultError::AlreadyExists(_) => "vault_exists",
+            VaultError::WrongPassphrase => "wrong_passphrase",
+            VaultError::WeakPassphrase => "weak_passphrase",
+            VaultError::BadHeader(_) => "vault_header_damaged",
+            VaultError::TooNew(_) => "vault_too_new",
+            VaultError::Database(_) => "vault_database_error",
+            VaultError::NoSuchDocument(_) => "document_not_found",
+            VaultError::NoSuchRecord(_) => "record_not_found",
+            VaultError::Damaged { .. } => "document_damaged",
+            VaultError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                "vault_read_only"
+            }
+            VaultError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+                "disk_full"
+            }
+            VaultError::Io { .. } => "vault_io_error",
+            VaultError::TooLarge { .. } => "file_too_large",
+            VaultError::Invalid(_) => "invalid_input",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let ru = lang == Lang::Ru;
+        match self {
+            VaultError::NotFound(p) => if ru {
+                format!("Архив в папке {} не найден. Создайте его («epts vault init») или укажите другую папку.", p.display())
+            } else {
+                format!("No archive in {}. Create one (`epts vault init`) or point to another folder.", p.display())
+            },
+            VaultError::AlreadyExists(p) => if ru {
+                format!("В папке {} уже есть архив; он не изменён. Откройте его или выберите пустую папку.", p.display())
+            } else {
+                format!("{} already holds an archive; it was left as it is. Open it or choose an empty folder.", p.display())
+            },
+            VaultError::WrongPassphrase => lang.pick(
+                "Неверная парольная фраза. Проверьте раскладку и Caps Lock; архив не изменён.",
+                "Wrong passphrase. Check the keyboard layout and Caps Lock; the archive is unchanged.",
+            ).into(),
+            VaultError::WeakPassphrase => lang.pick(
+                "Парольная фраза слишком короткая: нужно не меньше 8 символов. Лучше — несколько слов.",
+                "The passphrase is too short: at least 8 characters. Several words are better.",
+            ).into(),
+            VaultError::BadHeader(_) => lang.pick(
+                "Служебный файл архива (vault.json) повреждён. Восстановите архив из резервной копии.",
+                "The archive's header file (vault.json) is damaged. Restore the archive from a backup.",
+            ).into(),
+            VaultError::TooNew(v) => if ru {
+                format!("Архив создан более новой версией приложения (формат {v}). Обновите приложение.")
+            } else {
+                format!("The archive was made by a newer version of the app (format {v}). Update the app.")
+            },
+            VaultError::Database(_) => lang.pick(
+                "База архива не открывается или повреждена. Проверьте архив командой «epts vault verify»; при повреждении восстановите его из резервной копии.",
+                "The archive database cannot be read or is damaged. Check it with `epts vault verify`; if damaged, restore from a backup.",
+            ).into(),
+            VaultError::NoSuchDocument(id) => if ru {
+                format!("Документа №{id} нет в архиве. Обновите список.")
+            } else {
+                format!("Document #{id} is not in the archive. Refresh the list.")
+            },
+            VaultError::NoSuchRecord(n) => if ru {
+                format!("ЭПТС {n} нет в архиве. Синхронизируйте архив с порталом.")
+            } else {
+                format!("ePTS {n} is not in the archive. Sync the archive with the portal.")
+            },
+            VaultError::Damaged { id, name } => if ru {
+                format!("Документ №{id} «{name}» повреждён или подменён: его нельзя прочитать. Остальные документы в порядке; восстановите этот из резервной копии или загрузите заново.")
+            } else {
+                format!("Document #{id} «{name}» is damaged or was replaced: it cannot be read. Other documents are fine; restore this one from a backup or download it again.")
+            },
+            VaultError::Io { path, source } => match (source.kind(), ru) {
+                (std::io::ErrorKind::PermissionDenied, true) => format!("Нет прав на запись в {}. Выберите другую папку для архива или измените права.", path.display()),
+                (std::io::ErrorKind::PermissionDenied, false) => format!("No permission to write to {}. Choose another folder for the archive or change the permissions.", path.display()),
+                (std::io::ErrorKind::StorageFull, true) => format!("На диске нет места для {}. Освободите место и повторите; архив не повреждён.", path.display()),
+                (std::io::ErrorKind::StorageFull, false) => format!("The disk is full ({}). Free some space and retry; the archive is intact.", path.display()),
+                (_, true) => format!("Ошибка файла {}: {source}. Повторите операцию; архив не изменён.", path.display()),
+                (_, false) => format!("File error {}: {source}. Retry; the archive is unchanged.", path.display()),
+            },
+            VaultError::TooLarge { path, limit } => if ru {
+                format!("Файл {} больше {} МБ и не будет помещён в архив.", path.display(), limit / (1024 * 1024))
+            } else {
+                format!("File {} is larger than {} MB and will not be put into the archive.", path.display(), limit / (1024 * 1024))
+            },
+            VaultError::Invalid(what) => if ru {
+                format!("Неверные данные: {what}.")
+            } else {
+                format!("Invalid input: {what}.")
+            },
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! The vault key and its header: a random 256-bit key, wrapped under a passphrase with
+//! Argon2id + XChaCha20-Poly1305. The header's parameters are the AEAD's associated data,
+//! so a header edited to weaken them fails to open instead of opening weakly.
+
+use super::error::VaultError;
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::fmt;
+use zeroize::{Zeroize, Zeroizing};
+
+/// The format of the vault on disk; a newer one is refused, not misread.
+pub const FORMAT: u32 = 1;
+const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// The vault's master key. Zeroed when dropped; never printed.
+#[derive(Clone)]
+pub struct VaultKey(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for VaultKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VaultKey(redacted)")
+    }
+}
+
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], VaultError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| VaultError::Invalid(format!("no OS randomness: {e}")))?;
+    Ok(buf)
+}
+
+impl VaultKey {
+    pub fn random() -> Result<Self, VaultError> {
+        Ok(Self(Zeroizing::new(random_bytes::<32>()?)))
+    }
+
+    /// A key for one purpose (database, blobs), so one leaked subkey reveals nothing else.
+    pub(crate) fn subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let hk = Hkdf::<Sha256>::new(Some(b"epts-vault v1"), self.0.as_ref());
+        let mut out = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's limit, so expand cannot fail.
+        let _ = hk.expand(purpose.as_bytes(), out.as_mut());
+        out
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, VaultError> {
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| VaultError::BadHeader("key length".into()))?;
+        Ok(Self(Zeroizing::new(arr)))
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// Argon2id cost. Defaults follow OWASP's guidance for interactive logins on desktops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl Default for KdfParams {
+    fn default() -> Self {
+        Self {
+            m_kib: 64 * 1024,
+            t: 3,
+            p: 1,
+        }
+    }
+}
+
+impl KdfParams {
+    /// Cheap parameters for tests only: never the default, never chosen by a user.
+    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams {
+        m_kib: 64,
+        t: 1,
+        p: 1,
+    };
+}
+
+/// `vault.json`: how to get the vault key back from a passphrase.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub format: u32,
+    pub kdf: KdfParams,
+    salt: String,
+    nonce: String,
+    wrapped_key: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>, VaultError> {
+    if !s.len().is_multiple_of(2) || s.len() > 4096 {
+        return Err(VaultError::BadHeader("hex length".into()));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| VaultError::BadHeader("hex".into()))
+        })
+        .collect()
+}
+
+fn kek(passphrase: &str, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    let params = Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32))
+        .map_err(|e| VaultError::BadHeader(format!("argon2 parameters: {e}")))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
+        .map_err(|e| VaultError::BadHeader(format!("argon2: {e}")))?;
+    Ok(out)
+}
+
+impl Header {
+    fn associated_data(format: u32, kdf: KdfParams, salt: &str) -> Vec<u8> {
+        format!(
+            "epts-vault|{format}|argon2id|{}|{}|{}|{salt}",
+            kdf.m_kib, kdf.t, kdf.p
+        )
+        .into_bytes()
+    }
+
+    /// Wraps `key` under `passphrase`.
+    pub fn seal(key: &VaultKey, passphrase: &str, kdf: KdfParams) -> Result<Self, VaultError> {
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(VaultError::WeakPassphrase);
+        }
+        let salt = random_bytes::<16>()?;
+        let nonce = random_bytes::<24>()?;
+        let salt_hex = hex(&salt);
+        let kek = kek(passphrase, &salt, kdf)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let aad = Self::associated_data(FORMAT, kdf, &salt_hex);
+        let mut wrapped = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: key.bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| VaultError::Invalid("key wrapping failed".into()))?;
+        let header = Header {
+            format: FORMAT,
+            kdf,
+            salt: salt_hex,
+            nonce: hex(&nonce),
+            wrapped_key: hex(&wrapped),
+        };
+        wrapped.zeroize();
+        Ok(header)
+    }
+
+    /// Recovers the key; a wrong passphrase and an edited header both fail authentication.
+    pub fn unseal(&self, passphrase: &str) -> Result<VaultKey, VaultError> {
+        if self.format > FORMAT {
+            return Err(VaultError::TooNew(self.format));
+        }
+        // Bound the cost an edited header could demand (4 GiB, 64 passes).
+        if self.kdf.m_kib > 4 * 1024 * 1024 || self.kdf.t > 64 || self.kdf.p > 64 {
+            return Err(VaultError::BadHeader("kdf cost out of range".into()));
+        }
+        let salt = unhex(&self.salt)?;
+        let nonce = unhex(&self.nonce)?;
+        if nonce.len() != 24 {
+            return Err(VaultError::BadHeader("nonce length".into()));
+        }
+        let wrapped = unhex(&self.wrapped_key)?;
+        let kek = kek(passphrase, &salt, self.kdf)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let aad = Self::associated_data(self.format, self.kdf, &self.salt);
+        let key = Zeroizing::new(
+            cipher
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &wrapped,
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| VaultError::WrongPassphrase)?,
+        );
+        VaultKey::from_bytes(&key)
+    }
+
+    pub fn to_json(&self) -> Result<Vec<u8>, VaultError> {
+        serde_json::to_vec_pretty(self).map_err(|e| VaultError::BadHeader(e.to_string()))
+    }
+
+    /// Parses `vault.json`, refusing anything oversized before reading it as JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, VaultError> {
+        if bytes.len() > 64 * 1024 {
+            return Err(VaultError::BadHeader("too large".into()));
+        }
+        serde_json::from_slice(bytes).map_err(|e| VaultError::BadHeader(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASS: &str = "correct horse battery";
+
+    #[test]
+    fn the_right_passphrase_recovers_the_key_and_a_wrong_one_does_not() -> Result<(), VaultError> {
+        let key = VaultKey::random()?;
+        let header = Header::seal(&key, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+        let back = Header::from_json(&header.to_json()?)?.unseal(PASS)?;
+        assert_eq!(back.bytes(), key.bytes());
+        assert!(matches!(
+            header.unseal("correct horse battery!"),
+            Err(VaultError::WrongPassphrase)
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_header_edited_to_cheaper_parameters_does_not_open() -> Result<(), VaultError> {
+        let key = VaultKey::random()?;
+        let mut header = Header::seal(
+            &key,
+            PASS,
+            KdfParams {
+                m_kib: 128,
+                t: 2,
+                p: 1,
+            },
+        )?;
+        header.kdf.t = 1;
+        assert!(matches!(
+            header.unseal(PASS),
+            Err(VaultError::WrongPassphrase)
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn short_passphrases_are_refused_and_keys_never_print() -> Result<(), VaultError> {
+        let key = VaultKey::random()?;
+        assert!(matches!(
+            Header::seal(&key, "short", KdfParams::INSECURE_FOR_TESTS),
+            Err(VaultError::WeakPassphrase)
+        ));
+        assert_eq!(format!("{key:?}"), "VaultKey(redacted)");
+        assert_ne!(key.subkey("db").as_ref(), key.subkey("blobs").as_ref());
+        Ok(())
+    }
+
+    #[test]
+    fn garbage_headers_give_an_error_not_a_panic() {
+        for bytes in [&b""[..], b"{}", b"{\"format\":1}", &[0xff; 10]] {
+            assert!(Header::from_json(bytes).is_err());
+        }
+        let h = Header {
+            format: 1,
+            kdf: KdfParams::INSECURE_FOR_TESTS,
+            salt: "zz".into(),
+            nonce: "00".into(),
+            wrapped_key: "0".into(),
+        };
+        assert!(matches!(h.unseal(PASS), Err(VaultError::BadHeader(_))));
+    }
+}

@@ -1,0 +1,190 @@
+//! The encrypted archive: ePTS records and documents, searchable offline.
+//!
+//! On disk, in one folder:
+//! - `vault.json` — the vault key wrapped under the passphrase (Argon2id + XChaCha20-Poly1305);
+//! - `vault.db` — SQLCipher: records with history, the full-text index, documents' metadata,
+//!   the journal; opened with a key derived from the vault key;
+//! - `blobs/` — each document's bytes, XChaCha20-Poly1305 under another derived key.
+//!
+//! Nothing in the folder is readable without the passphrase, and nothing decrypted is ever
+//! written beside it: documents are read into memory (and exported only when asked).
+
+mod blobs;
+mod db;
+mod documents;
+mod error;
+mod keys;
+mod records;
+
+pub use documents::{Document, MAX_DOCUMENT_BYTES, VerifyReport, sniff};
+pub use error::VaultError;
+pub use keys::{FORMAT, KdfParams};
+pub use records::{EptsRecord, Filter, RecordVersion, Upsert};
+
+use blobs::BlobStore;
+use keys::{Header, VaultKey};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+const HEADER: &str = "vault.json";
+const DATABASE: &str = "vault.db";
+const BLOBS: &str = "blobs";
+
+/// An open (unlocked) vault. Dropping it locks it: the keys live only inside.
+#[derive(Debug)]
+pub struct Vault {
+    dir: PathBuf,
+    conn: Connection,
+    blobs: BlobStore,
+    key: VaultKey,
+}
+
+impl Vault {
+    /// Where the vault lives by default: the OS's per-user data folder.
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("ru", "epts-desktop", "ePTS Desktop")
+            .map(|d| d.data_dir().join("vault"))
+    }
+
+    /// Whether `dir` holds a vault.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(HEADER).is_file()
+    }
+
+    /// Creates a new vault in `dir` protected by `passphrase`.
+    pub fn create(dir: &Path, passphrase: &str, kdf: KdfParams) -> Result<Self, VaultError> {
+        if Self::exists(dir) {
+            return Err(VaultError::AlreadyExists(dir.to_owned()));
+        }
+        let key = VaultKey::random()?;
+        let header = Header::seal(&key, passphrase, kdf)?;
+        std::fs::create_dir_all(dir.join(BLOBS)).map_err(VaultError::io(dir))?;
+        // A database without a header is what an interrupted `create` leaves: start afresh.
+        for leftover in [DATABASE, "vault.db-wal", "vault.db-shm"] {
+            let path = dir.join(leftover);
+            if path.exists() {
+                std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
+            }
+        }
+        let vault = Self::with_key(dir, key)?;
+        // The header last: until it exists, there is no vault to open.
+        let path = dir.join(HEADER);
+        crate::fsutil::write_atomic(&path, &header.to_json()?).map_err(VaultError::io(&path))?;
+        Ok(vault)
+    }
+
+    /// Opens the vault in `dir` with its passphrase.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Self, VaultError> {
+        let header = read_header(dir)?;
+        let key = header.unseal(passphrase)?;
+        Self::with_key(dir, key)
+    }
+
+    fn with_key(dir: &Path, key: VaultKey) -> Result<Self, VaultError> {
+        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"))?;
+        let blobs = BlobStore::new(dir.join(BLOBS), &key.subkey("blobs"));
+        Ok(Self {
+            dir: dir.to_owned(),
+            conn,
+            blobs,
+            key,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Re-wraps the vault key under a new passphrase; the data is untouched.
+    pub fn change_passphrase(
+        &self,
+        new_passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
+        let header = Header::seal(&self.key, new_passphrase, kdf)?;
+        let path = self.dir.join(HEADER);
+        crate::fsutil::write_atomic(&path, &header.to_json()?).map_err(VaultError::io(&path))
+    }
+
+    pub fn upsert_record(&mut self, record: EptsRecord) -> Result<Upsert, VaultError> {
+        records::upsert(&mut self.conn, record)
+    }
+
+    pub fn record(&self, epts_number: &str) -> Result<EptsRecord, VaultError> {
+        records::get(&self.conn, epts_number)
+    }
+
+    /// Earlier versions of a record, newest first.
+    pub fn history(&self, epts_number: &str) -> Result<Vec<RecordVersion>, VaultError> {
+        records::history(&self.conn, epts_number)
+    }
+
+    /// Records matching `text` (prefixes of any field; empty text: all) and the filters.
+    pub fn search(
+        &self,
+        text: &str,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<EptsRecord>, VaultError> {
+        records::search(&self.conn, text, filter, limit)
+    }
+
+    pub fn import_file(&mut self, path: &Path, vin: Option<&str>) -> Result<Document, VaultError> {
+        documents::import_file(&mut self.conn, &self.blobs, path, vin)
+    }
+
+    pub fn import_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        vin: Option<&str>,
+    ) -> Result<Document, VaultError> {
+        documents::import_bytes(&mut self.conn, &self.blobs, name, bytes, vin)
+    }
+
+    pub fn documents(&self, include_trashed: bool) -> Result<Vec<Document>, VaultError> {
+        documents::list(&self.conn, include_trashed)
+    }
+
+    pub fn document(&self, id: i64) -> Result<Document, VaultError> {
+        documents::get(&self.conn, id)
+    }
+
+    /// A document's bytes, decrypted in memory (zeroed when dropped).
+    pub fn read_document(&self, id: i64) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        documents::read(&self.conn, &self.blobs, id)
+    }
+
+    pub fn export_document(&self, id: i64, out: &Path) -> Result<(), VaultError> {
+        documents::export(&self.conn, &self.blobs, id, out)
+    }
+
+    pub fn trash_document(&self, id: i64) -> Result<(), VaultError> {
+        documents::set_trashed(&self.conn, id, true)
+    }
+
+    pub fn restore_document(&self, id: i64) -> Result<(), VaultError> {
+        documents::set_trashed(&self.conn, id, false)
+    }
+
+    pub fn empty_trash(&mut self) -> Result<usize, VaultError> {
+        documents::empty_trash(&mut self.conn, &self.blobs)
+    }
+
+    /// Decrypts every document and checks every database page; removes orphaned blobs.
+    pub fn verify(&self) -> Result<VerifyReport, VaultError> {
+        documents::verify(&self.conn, &self.blobs)
+    }
+}
+
+fn read_header(dir: &Path) -> Result<Header, VaultError> {
+    let path = dir.join(HEADER);
+    match std::fs::read(&path) {
+        Ok(bytes) => Header::from_json(&bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(VaultError::NotFound(dir.to_owned()))
+        }
+        Err(e) => Err(VaultError::io(path)(e)),
+    }
+}

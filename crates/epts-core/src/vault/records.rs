@@ -1,0 +1,260 @@
+//! ePTS records: upsert keeps every earlier version (a timeline), and a full-text index
+//! answers searches by number, VIN, plate, brand, model, owner, region and date.
+
+use super::error::VaultError;
+use crate::ids;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// One ePTS as the archive keeps it (the fields DOMAIN.md lists; the rest in `extra`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EptsRecord {
+    pub epts_number: String,
+    pub vin: String,
+    #[serde(default)]
+    pub plate: Option<String>,
+    pub status: String,
+    /// `ДД.ММ.ГГГГ`.
+    #[serde(default)]
+    pub issue_date: Option<String>,
+    #[serde(default)]
+    pub brand: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub year: Option<u16>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// The region code of registration (two digits).
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub has_restrictions: bool,
+    /// Anything else the extract holds, kept as it came.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl EptsRecord {
+    /// Checks and normalises the identifiers, so the archive only holds valid ones.
+    fn normalized(mut self) -> Result<Self, VaultError> {
+        self.epts_number = ids::EptsNumber::parse(&self.epts_number)
+            .map_err(|e| VaultError::Invalid(format!("ePTS number: {e}")))?
+            .to_string();
+        self.vin = ids::Vin::parse(&self.vin)
+            .map_err(|e| VaultError::Invalid(format!("VIN: {e}")))?
+            .to_string();
+        if let Some(plate) = &self.plate {
+            self.plate = Some(
+                ids::Plate::parse(plate)
+                    .map_err(|e| VaultError::Invalid(format!("plate: {e}")))?
+                    .to_string(),
+            );
+        }
+        Ok(self)
+    }
+}
+
+/// An earlier version of a record, for the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordVersion {
+    pub version: i64,
+    pub replaced_at: String,
+    pub record: EptsRecord,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Inserted,
+    /// Changed; the previous version went to the history.
+    Updated {
+        version: i64,
+    },
+    Unchanged,
+}
+
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn to_json(r: &EptsRecord) -> Result<String, VaultError> {
+    serde_json::to_string(r).map_err(|e| VaultError::Invalid(e.to_string()))
+}
+
+fn from_json(s: &str) -> Result<EptsRecord, VaultError> {
+    serde_json::from_str(s).map_err(|e| VaultError::Database(format!("record JSON: {e}")))
+}
+
+pub(crate) fn upsert(conn: &mut Connection, record: EptsRecord) -> Result<Upsert, VaultError> {
+    let r = record.normalized()?;
+    let data = to_json(&r)?;
+    let tx = conn.transaction()?;
+    let existing: Option<(i64, String, i64)> = tx
+        .query_row(
+            "SELECT id, data, version FROM records WHERE epts_number = ?1",
+            [&r.epts_number],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let at = now();
+    let outcome = match existing {
+        Some((_, old, _)) if old == data => Upsert::Unchanged,
+        Some((id, old, version)) => {
+            tx.execute(
+                "INSERT INTO record_versions (record_id, version, data, replaced_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, version, old, at],
+            )?;
+            tx.execute(
+                "UPDATE records SET vin=?2, plate=?3, status=?4, issue_date=?5, brand=?6, model=?7, year=?8,
+                 owner=?9, region=?10, has_restrictions=?11, data=?12, version=?13, updated_at=?14 WHERE id=?1",
+                params![id, r.vin, r.plate, r.status, r.issue_date, r.brand, r.model, r.year, r.owner,
+                        r.region, r.has_restrictions, data, version + 1, at],
+            )?;
+            Upsert::Updated {
+                version: version + 1,
+            }
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO records (epts_number, vin, plate, status, issue_date, brand, model, year, owner,
+                 region, has_restrictions, data, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13)",
+                params![r.epts_number, r.vin, r.plate, r.status, r.issue_date, r.brand, r.model, r.year,
+                        r.owner, r.region, r.has_restrictions, data, at],
+            )?;
+            Upsert::Inserted
+        }
+    };
+    if outcome != Upsert::Unchanged {
+        tx.execute(
+            "INSERT INTO journal (at, kind, detail) VALUES (?1, 'record_saved', ?2)",
+            params![at, r.epts_number],
+        )?;
+    }
+    tx.commit()?;
+    Ok(outcome)
+}
+
+pub(crate) fn get(conn: &Connection, epts_number: &str) -> Result<EptsRecord, VaultError> {
+    let data: Option<String> = conn
+        .query_row(
+            "SELECT data FROM records WHERE epts_number = ?1",
+            [epts_number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    from_json(&data.ok_or_else(|| VaultError::NoSuchRecord(epts_number.to_owned()))?)
+}
+
+pub(crate) fn history(
+    conn: &Connection,
+    epts_number: &str,
+) -> Result<Vec<RecordVersion>, VaultError> {
+    let mut stmt = conn.prepare(
+        "SELECT v.version, v.replaced_at, v.data FROM record_versions v JOIN records r ON r.id = v.record_id
+         WHERE r.epts_number = ?1 ORDER BY v.version DESC",
+    )?;
+    let rows = stmt.query_map([epts_number], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (version, replaced_at, data) = row?;
+        out.push(RecordVersion {
+            version,
+            replaced_at,
+            record: from_json(&data)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Search filters beside the text.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub year: Option<u16>,
+    pub has_restrictions: Option<bool>,
+}
+
+/// Turns what a person typed into an FTS5 query: every word a prefix, each word also tried
+/// as a plate (Latin look-alikes → Cyrillic) and without separators (a VIN typed in groups).
+/// Only letters and digits reach FTS5, so no input can be an FTS5 syntax error.
+pub(crate) fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split_whitespace()
+        .filter_map(|word| {
+            let clean: String = word
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_uppercase();
+            if clean.is_empty() {
+                return None;
+            }
+            let plate: String = clean
+                .chars()
+                .map(crate::ids::latin_to_cyrillic_plate)
+                .collect();
+            let latin: String = clean
+                .chars()
+                .map(crate::ids::cyrillic_to_latin_vin)
+                .collect();
+            let mut variants = vec![clean.clone()];
+            for v in [plate, latin] {
+                if !variants.contains(&v) {
+                    variants.push(v);
+                }
+            }
+            let alternatives: Vec<String> = variants.iter().map(|v| format!("\"{v}\"*")).collect();
+            Some(format!("({})", alternatives.join(" OR ")))
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+pub(crate) fn search(
+    conn: &Connection,
+    text: &str,
+    filter: &Filter,
+    limit: usize,
+) -> Result<Vec<EptsRecord>, VaultError> {
+    let mut sql = String::from("SELECT r.data FROM records r");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut wheres = Vec::new();
+    if let Some(q) = fts_query(text) {
+        sql.push_str(" JOIN records_fts f ON f.rowid = r.id");
+        wheres.push("records_fts MATCH ?".to_owned());
+        args.push(q.into());
+    }
+    if let Some(s) = &filter.status {
+        wheres.push("r.status = ?".into());
+        args.push(s.clone().into());
+    }
+    if let Some(y) = filter.year {
+        wheres.push("r.year = ?".into());
+        args.push(i64::from(y).into());
+    }
+    if let Some(h) = filter.has_restrictions {
+        wheres.push("r.has_restrictions = ?".into());
+        args.push(i64::from(h).into());
+    }
+    if !wheres.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&wheres.join(" AND "));
+    }
+    sql.push_str(" ORDER BY r.updated_at DESC, r.id DESC LIMIT ?");
+    args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
+    rows.map(|r| from_json(&r?)).collect()
+}

@@ -1,0 +1,403 @@
+//! The encrypted archive as its users rely on it: it keeps, finds, shows, and never leaks.
+
+use epts_core::vault::{EptsRecord, Filter, KdfParams, Upsert, Vault, VaultError};
+use epts_core::{Lang, Localized};
+use std::path::Path;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const PASS: &str = "тёплый вечер у реки";
+const KDF: KdfParams = KdfParams::INSECURE_FOR_TESTS;
+/// Synthetic: valid check digit, invented owner.
+const VIN: &str = "XTA21099843576182";
+const OWNER: &str = "Громова Алевтина Игоревна";
+
+fn record(number: &str, vin: &str, plate: &str, owner: &str) -> EptsRecord {
+    EptsRecord {
+        epts_number: number.into(),
+        vin: vin.into(),
+        plate: Some(plate.into()),
+        status: "Действующий".into(),
+        issue_date: Some("12.03.2021".into()),
+        brand: Some("LADA".into()),
+        model: Some("Vesta".into()),
+        year: Some(2021),
+        owner: Some(owner.into()),
+        region: Some("77".into()),
+        has_restrictions: false,
+        extra: Default::default(),
+    }
+}
+
+fn fake_pdf() -> Vec<u8> {
+    format!("%PDF-1.7\n% extract\nVIN {VIN}\nСобственник {OWNER}\n%%EOF\n").into_bytes()
+}
+
+#[test]
+fn a_vault_opens_only_with_its_passphrase() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    v.upsert_record(record("164301027146619", VIN, "А123ВС77", OWNER))?;
+    drop(v);
+
+    let err = Vault::open(dir.path(), "холодный вечер").expect_err("wrong passphrase");
+    assert_eq!(err.code(), "wrong_passphrase");
+    assert!(err.message(Lang::Ru).contains("архив не изменён"));
+    let v = Vault::open(dir.path(), PASS)?;
+    assert_eq!(v.record("164301027146619")?.owner.as_deref(), Some(OWNER));
+
+    let again = Vault::create(dir.path(), PASS, KDF).expect_err("exists");
+    assert_eq!(again.code(), "vault_exists");
+    let missing = Vault::open(&dir.path().join("nothing"), PASS).expect_err("no vault");
+    assert_eq!(missing.code(), "vault_not_found");
+    Ok(())
+}
+
+#[test]
+fn a_changed_record_keeps_its_earlier_versions() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    let first = record("164301027146619", VIN, "А123ВС77", OWNER);
+    assert_eq!(v.upsert_record(first.clone())?, Upsert::Inserted);
+    assert_eq!(v.upsert_record(first.clone())?, Upsert::Unchanged);
+    let mut sold = first.clone();
+    sold.owner = Some("Лебедев Тимур Аркадьевич".into());
+    sold.plate = Some("К777МН199".into());
+    assert_eq!(
+        v.upsert_record(sold.clone())?,
+        Upsert::Updated { version: 2 }
+    );
+
+    assert_eq!(v.record("164301027146619")?, sold);
+    let history = v.history("164301027146619")?;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].version, 1);
+    assert_eq!(history[0].record, first);
+    Ok(())
+}
+
+#[test]
+fn records_are_validated_before_they_are_kept() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    let bad = record("164301027146619", "XTA2109984357618", "А123ВС77", OWNER);
+    assert_eq!(
+        v.upsert_record(bad).expect_err("short VIN").code(),
+        "invalid_input"
+    );
+    // Normalised on the way in: lower case, Latin look-alikes on the plate.
+    v.upsert_record(record(
+        "1643 0102 7146619",
+        "xta21099843576182",
+        "a123bc77",
+        OWNER,
+    ))?;
+    let kept = v.record("164301027146619")?;
+    assert_eq!(
+        (kept.vin.as_str(), kept.plate.as_deref()),
+        (VIN, Some("А123ВС77"))
+    );
+    Ok(())
+}
+
+#[test]
+fn search_finds_by_prefix_of_any_field_however_it_is_typed() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    v.upsert_record(record("164301027146619", VIN, "А123ВС77", OWNER))?;
+    let mut other = record(
+        "164301027146620",
+        "Z94CB41AXGR323020",
+        "Е456КХ199",
+        "Лебедев Тимур Аркадьевич",
+    );
+    other.brand = Some("Hyundai".into());
+    other.model = Some("Solaris".into());
+    other.status = "Погашенный".into();
+    other.year = Some(2016);
+    other.has_restrictions = true;
+    v.upsert_record(other)?;
+
+    let numbers = |q: &str, f: &Filter| -> Result<Vec<String>> {
+        Ok(v.search(q, f, 50)?
+            .into_iter()
+            .map(|r| r.epts_number)
+            .collect())
+    };
+    let none = Filter::default();
+    assert_eq!(
+        numbers("xta2109", &none)?,
+        ["164301027146619"],
+        "VIN prefix, lower case"
+    );
+    assert_eq!(
+        numbers("a123bc", &none)?,
+        ["164301027146619"],
+        "plate typed in Latin"
+    );
+    assert_eq!(
+        numbers("громов", &none)?,
+        ["164301027146619"],
+        "owner prefix"
+    );
+    assert_eq!(
+        numbers("солярис", &none)?,
+        Vec::<String>::new(),
+        "no false friends"
+    );
+    assert_eq!(
+        numbers("hyundai sol", &none)?,
+        ["164301027146620"],
+        "several words: all must match"
+    );
+    assert_eq!(numbers("16430102714662", &none)?, ["164301027146620"]);
+    assert_eq!(numbers("", &none)?.len(), 2, "empty text lists all");
+    assert_eq!(
+        numbers("\" OR * (", &none)?.len(),
+        0,
+        "FTS syntax in input is harmless"
+    );
+    let restricted = Filter {
+        has_restrictions: Some(true),
+        ..Filter::default()
+    };
+    assert_eq!(numbers("", &restricted)?, ["164301027146620"]);
+    let by_status = Filter {
+        status: Some("Действующий".into()),
+        year: Some(2021),
+        ..Filter::default()
+    };
+    assert_eq!(numbers("", &by_status)?, ["164301027146619"]);
+    Ok(())
+}
+
+#[test]
+fn documents_come_back_byte_for_byte_and_trash_is_reversible() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(&dir.path().join("vault"), PASS, KDF)?;
+    let src = dir.path().join("выписка.pdf");
+    std::fs::write(&src, fake_pdf())?;
+    let doc = v.import_file(&src, Some("xta21099843576182"))?;
+    assert_eq!(
+        (doc.kind.as_str(), doc.vin.as_deref(), doc.name.as_str()),
+        ("pdf", Some(VIN), "выписка.pdf")
+    );
+    assert_eq!(v.read_document(doc.id)?.as_slice(), fake_pdf().as_slice());
+
+    let out = dir.path().join("out/copy.pdf");
+    v.export_document(doc.id, &out)?;
+    assert_eq!(std::fs::read(&out)?, fake_pdf());
+
+    v.trash_document(doc.id)?;
+    assert!(v.documents(false)?.is_empty());
+    v.restore_document(doc.id)?;
+    assert_eq!(v.documents(false)?.len(), 1);
+    v.trash_document(doc.id)?;
+    assert_eq!(v.empty_trash()?, 1);
+    assert_eq!(
+        v.read_document(doc.id).expect_err("gone").code(),
+        "document_not_found"
+    );
+    assert!(v.verify()?.is_ok());
+    Ok(())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn every_file(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(every_file(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn no_file_in_the_vault_reveals_a_vin_or_an_owner() -> Result {
+    let dir = tempfile::tempdir()?;
+    {
+        let mut v = Vault::create(dir.path(), PASS, KDF)?;
+        v.upsert_record(record("164301027146619", VIN, "А123ВС77", OWNER))?;
+        v.import_bytes("extract.pdf", &fake_pdf(), Some(VIN))?;
+        // Checked while open too: WAL and shared-memory files are part of the folder.
+        for path in every_file(dir.path())? {
+            let bytes = std::fs::read(&path)?;
+            for needle in [
+                VIN.as_bytes().to_vec(),
+                OWNER.as_bytes().to_vec(),
+                utf16le(VIN),
+                utf16le(OWNER),
+                "164301027146619".as_bytes().to_vec(),
+            ] {
+                assert!(
+                    !contains(&bytes, &needle),
+                    "{} reveals a secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    let files = every_file(dir.path())?;
+    assert!(files.len() >= 3, "header, database and a blob: {files:?}");
+    for path in files {
+        let bytes = std::fs::read(&path)?;
+        for needle in [
+            VIN.as_bytes().to_vec(),
+            OWNER.as_bytes().to_vec(),
+            utf16le(VIN),
+            utf16le(OWNER),
+        ] {
+            assert!(
+                !contains(&bytes, &needle),
+                "{} reveals a secret",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_flipped_byte_in_a_document_is_named_and_the_rest_stays_readable() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    let good = v.import_bytes("good.pdf", &fake_pdf(), None)?;
+    let bad = v.import_bytes("bad.jpg", &[0xFF, 0xD8, 0xFF, 1, 2, 3, 4, 5], None)?;
+    drop(v);
+    let blobs: Vec<_> = every_file(&dir.path().join("blobs"))?;
+    // Flip a byte in every blob whose plaintext we can no longer read with the right name.
+    let v = Vault::open(dir.path(), PASS)?;
+    let mut flipped = false;
+    for path in blobs {
+        let mut bytes = std::fs::read(&path)?;
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x40;
+        std::fs::write(&path, &bytes)?;
+        if v.read_document(bad.id).is_err() {
+            flipped = true;
+            break;
+        }
+        bytes[last] ^= 0x40;
+        std::fs::write(&path, &bytes)?;
+    }
+    assert!(flipped, "the bad document's blob was found and damaged");
+    let err = v.read_document(bad.id).expect_err("damaged");
+    assert_eq!(err.code(), "document_damaged");
+    assert!(err.message(Lang::Ru).contains("bad.jpg"));
+    assert_eq!(v.read_document(good.id)?.as_slice(), fake_pdf().as_slice());
+    let report = v.verify()?;
+    assert!(!report.is_ok());
+    assert_eq!(
+        report.damaged.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [bad.id]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_damaged_database_page_is_reported() -> Result {
+    let dir = tempfile::tempdir()?;
+    {
+        let mut v = Vault::create(dir.path(), PASS, KDF)?;
+        for n in 0..200u64 {
+            let number = format!("1643010{:08}", 27_000_000 + n);
+            let mut r = record(&number, VIN, "А123ВС77", OWNER);
+            r.extra.insert("note".into(), "x".repeat(200).into());
+            v.upsert_record(r)?;
+        }
+    }
+    let db = dir.path().join("vault.db");
+    let mut bytes = std::fs::read(&db)?;
+    assert!(bytes.len() > 64 * 1024, "several pages: {}", bytes.len());
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&db, &bytes)?;
+    match Vault::open(dir.path(), PASS) {
+        Ok(v) => {
+            let report = v.verify()?;
+            assert!(
+                !report.database_problems.is_empty(),
+                "the page check names the damage"
+            );
+        }
+        Err(e) => assert_eq!(e.code(), "vault_database_error"),
+    }
+    Ok(())
+}
+
+#[test]
+fn a_header_edited_to_weaken_it_does_not_open() -> Result {
+    let dir = tempfile::tempdir()?;
+    Vault::create(
+        dir.path(),
+        PASS,
+        KdfParams {
+            m_kib: 128,
+            t: 2,
+            p: 1,
+        },
+    )?;
+    let path = dir.path().join("vault.json");
+    let text = std::fs::read_to_string(&path)?.replace("\"t\": 2", "\"t\": 1");
+    std::fs::write(&path, text)?;
+    assert_eq!(
+        Vault::open(dir.path(), PASS).expect_err("edited").code(),
+        "wrong_passphrase"
+    );
+    std::fs::write(&path, b"{ not json")?;
+    assert_eq!(
+        Vault::open(dir.path(), PASS).expect_err("garbage").code(),
+        "vault_header_damaged"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_new_passphrase_replaces_the_old_one() -> Result {
+    let dir = tempfile::tempdir()?;
+    let v = Vault::create(dir.path(), PASS, KDF)?;
+    v.change_passphrase("новая длинная фраза", KDF)?;
+    drop(v);
+    assert!(matches!(
+        Vault::open(dir.path(), PASS),
+        Err(VaultError::WrongPassphrase)
+    ));
+    Vault::open(dir.path(), "новая длинная фраза")?;
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_folder_gives_a_clear_error_and_loses_nothing() -> Result {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    let kept = v.import_bytes("kept.pdf", &fake_pdf(), None)?;
+    let blobs = dir.path().join("blobs");
+    std::fs::set_permissions(&blobs, std::fs::Permissions::from_mode(0o500))?;
+    let result = v.import_bytes("new.pdf", &fake_pdf(), None);
+    std::fs::set_permissions(&blobs, std::fs::Permissions::from_mode(0o700))?;
+    // Root ignores permissions; the check only means something for a normal user.
+    if let Err(e) = result {
+        assert_eq!(e.code(), "vault_read_only");
+        assert!(e.message(Lang::Ru).contains("Нет прав на запись"));
+        assert_eq!(
+            v.documents(false)?.len(),
+            1,
+            "no half-imported document is listed"
+        );
+    }
+    assert_eq!(v.read_document(kept.id)?.as_slice(), fake_pdf().as_slice());
+    Ok(())
+}
