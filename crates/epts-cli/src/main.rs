@@ -4,6 +4,7 @@
 //! 1 the input is invalid or the operation failed, 2 a usage error.
 
 mod validate;
+mod vault;
 
 use clap::{Parser, Subcommand};
 use epts_core::Lang;
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Validate and normalise an identifier (VIN, ePTS number, SNILS, INN, ...).
     Validate(validate::Args),
+    /// The encrypted archive: create, import, search, export, verify.
+    Vault(vault::Command),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +40,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Validate(args) => validate::run(args, cli.lang),
+        Command::Vault(cmd) => vault::run(cmd, cli.lang),
     }
 }

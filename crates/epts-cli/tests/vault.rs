@@ -1,0 +1,169 @@
+//! `epts vault` as scripts use it, and what a crash at any moment leaves behind.
+
+use epts_core::vault::{KdfParams, Vault};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const PASS: &str = "тёплый вечер у реки";
+const VIN: &str = "XTA21099843576182";
+
+fn epts(vault: &Path, pass: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_epts"))
+        .arg("vault")
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("EPTS_PASSPHRASE", pass)
+        .env_remove("EPTS_LANG")
+        .env_remove("EPTS_VAULT")
+        .output()
+        .expect("epts runs")
+}
+
+/// A vault with cheap key derivation (the CLI reads the cost from the vault's header).
+fn quick_vault(dir: &Path) -> Result {
+    Vault::create(dir, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+    Ok(())
+}
+
+#[test]
+fn import_list_export_and_verify_from_a_script() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let vault = tmp.path().join("vault");
+    quick_vault(&vault)?;
+    let file = tmp.path().join("extract.pdf");
+    std::fs::write(&file, b"%PDF-1.7\nsynthetic extract\n%%EOF\n")?;
+
+    let out = epts(
+        &vault,
+        PASS,
+        &[
+            "import",
+            file.to_str().ok_or("path")?,
+            "--vin",
+            "xta21099843576182",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(docs[0]["kind"], "pdf");
+    assert_eq!(docs[0]["vin"], VIN);
+    let id = docs[0]["id"].as_i64().ok_or("id")?.to_string();
+
+    let list: serde_json::Value =
+        serde_json::from_slice(&epts(&vault, PASS, &["list", "--json"]).stdout)?;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+
+    let copy = tmp.path().join("copy.pdf");
+    let out = epts(
+        &vault,
+        PASS,
+        &["export", &id, "--out", copy.to_str().ok_or("path")?],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&copy)?, std::fs::read(&file)?);
+
+    let out = epts(&vault, PASS, &["verify"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Проверено документов: 1"));
+    Ok(())
+}
+
+#[test]
+fn a_wrong_or_missing_passphrase_is_explained() -> Result {
+    let tmp = tempfile::tempdir()?;
+    quick_vault(tmp.path())?;
+    let out = epts(tmp.path(), "не та фраза совсем", &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["error"]["code"], "wrong_passphrase");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_epts"))
+        .args(["vault", "--vault"])
+        .arg(tmp.path())
+        .arg("list")
+        .env_remove("EPTS_PASSPHRASE")
+        .output()?;
+    assert_eq!(out.status.code(), Some(2), "no passphrase is a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
+    Ok(())
+}
+
+/// A tiny deterministic generator: the same kill moments on every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kill_at_any_moment_leaves_a_vault_that_opens_and_verifies() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let mut files = Vec::new();
+    for n in 0..8 {
+        let path = tmp.path().join(format!("scan-{n}.pdf"));
+        let mut bytes = b"%PDF-1.7\n".to_vec();
+        bytes.extend(std::iter::repeat_n(n as u8, 8_000));
+        std::fs::write(&path, bytes)?;
+        files.push(path);
+    }
+    let mut rng = Lcg(7);
+    let mut killed_mid_way = 0;
+    let mut vault = tmp.path().to_path_buf();
+    for iteration in 0..100 {
+        // A fresh vault every 20 kills keeps each verify small; state still piles up within.
+        if iteration % 20 == 0 {
+            vault = tmp.path().join(format!("vault-{iteration}"));
+            quick_vault(&vault)?;
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_epts"))
+            .args(["vault", "--vault"])
+            .arg(&vault)
+            .arg("import")
+            .args(&files)
+            .env("EPTS_PASSPHRASE", PASS)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        std::thread::sleep(Duration::from_millis(rng.next(40)));
+        if child.try_wait()?.is_none() {
+            killed_mid_way += 1;
+        }
+        child.kill().ok(); // SIGKILL on Unix
+        child.wait()?;
+
+        let v = Vault::open(&vault, PASS)?;
+        let report = v.verify()?;
+        assert!(report.is_ok(), "after a kill: {report:?}");
+        for doc in v.documents(true)? {
+            let bytes = v.read_document(doc.id)?;
+            assert_eq!(
+                bytes.len() as u64,
+                doc.bytes,
+                "document #{} has all its bytes",
+                doc.id
+            );
+        }
+    }
+    eprintln!("kills that landed mid-import: {killed_mid_way} of 100");
+    assert!(
+        killed_mid_way >= 50,
+        "most kills landed mid-import: {killed_mid_way}"
+    );
+    Ok(())
+}
