@@ -3,7 +3,7 @@
 //! `EPTS_PASSPHRASE`.
 
 use clap::{Args, Subcommand};
-use epts_core::vault::{Filter, KdfParams, Vault, VaultError};
+use epts_core::vault::{Filter, KdfParams, KeyringPolicy, OsKeyring, Vault, VaultError};
 use epts_core::{Lang, Localized};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,9 @@ pub struct Command {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Keep the vault key in the OS keyring when one answers (auto), or never. Also EPTS_KEYRING.
+    #[arg(long, global = true, env = "EPTS_KEYRING", default_value = "auto", value_parser = ["auto", "never"])]
+    keyring: String,
     #[command(subcommand)]
     action: Action,
 }
@@ -144,30 +147,59 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         .ok_or_else(|| Failure::Usage("no vault folder: use --vault DIR".into()))?;
     let pass =
         || passphrase(cmd.passphrase_file.as_deref(), "EPTS_PASSPHRASE").map_err(Failure::Usage);
+    let policy = if cmd.keyring == "never" {
+        KeyringPolicy::Never
+    } else {
+        KeyringPolicy::Auto
+    };
+    // The keyring first when the vault keeps its key there; the passphrase otherwise.
+    let open = || -> Result<Vault, Failure> {
+        if policy == KeyringPolicy::Auto
+            && Vault::protection(&dir)?.0
+            && let Ok(vault) = OsKeyring::open().and_then(|k| Vault::open_with_keyring(&dir, &k))
+        {
+            return Ok(vault);
+        }
+        Ok(Vault::open(&dir, &pass()?)?)
+    };
     let ru = lang == Lang::Ru;
     match cmd.action {
         Action::Init => {
-            Vault::create(&dir, &pass()?, KdfParams::default())?;
-            print(cmd.json, &serde_json::json!({ "created": dir }), || {
+            let given = pass().ok();
+            let vault = Vault::create_auto(
+                &dir,
+                policy,
+                given.as_deref().map(|p| p.as_str()),
+                KdfParams::default(),
+            )?;
+            let (in_keyring, with_passphrase) = Vault::protection(vault.dir())?;
+            let json = serde_json::json!({ "created": dir, "keyring": in_keyring, "passphrase": with_passphrase });
+            print(cmd.json, &json, || {
+                let how = match (in_keyring, ru) {
+                    (true, true) => "ключ в системном хранилище",
+                    (false, true) => "защищён парольной фразой",
+                    (true, false) => "key in the OS keyring",
+                    (false, false) => "protected by a passphrase",
+                };
                 if ru {
-                    format!("Архив создан: {}\n", dir.display())
+                    format!("Архив создан: {} ({how})\n", dir.display())
                 } else {
-                    format!("Vault created: {}\n", dir.display())
+                    format!("Vault created: {} ({how})\n", dir.display())
                 }
             });
         }
         Action::Unlock => {
-            Vault::open(&dir, &pass()?)?;
+            open()?;
             print(cmd.json, &serde_json::json!({ "unlocked": true }), || {
                 lang.pick(
-                    "Архив открывается: парольная фраза верна.\n",
-                    "The vault opens: the passphrase is right.\n",
+                    "Архив открыт: ключ верен.\n",
+                    "The vault opens: the key is right.\n",
                 )
                 .into()
             });
         }
         Action::Import { files, vin } => {
-            let mut vault = Vault::open(&dir, &pass()?)?;
+            let mut vault = open()?;
             let mut imported = Vec::new();
             for file in &files {
                 imported.push(vault.import_file(file, vin.as_deref())?);
@@ -180,7 +212,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
             });
         }
         Action::List { trashed } => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let vault = open()?;
             let docs = vault.documents(trashed)?;
             print(cmd.json, &docs, || {
                 docs.iter()
@@ -211,7 +243,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
             year,
             limit,
         } => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let vault = open()?;
             let found = vault.search(
                 &query,
                 &Filter {
@@ -239,7 +271,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
             });
         }
         Action::Show { epts_number } => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let vault = open()?;
             let record = vault.record(&epts_number)?;
             let history = vault.history(&epts_number)?;
             print(
@@ -256,7 +288,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
             );
         }
         Action::Export { id, out } => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let vault = open()?;
             vault.export_document(id, &out)?;
             print(
                 cmd.json,
@@ -265,7 +297,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
             );
         }
         Action::Verify => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let vault = open()?;
             let report = vault.verify()?;
             let ok = report.is_ok();
             print(cmd.json, &report, || {
@@ -306,7 +338,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         Action::Passphrase {
             new_passphrase_file,
         } => {
-            let vault = Vault::open(&dir, &pass()?)?;
+            let mut vault = open()?;
             let new = passphrase(new_passphrase_file.as_deref(), "EPTS_NEW_PASSPHRASE")
                 .map_err(Failure::Usage)?;
             vault.change_passphrase(&new, KdfParams::default())?;

@@ -167,3 +167,47 @@ fn a_kill_at_any_moment_leaves_a_vault_that_opens_and_verifies() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn with_no_keyring_init_asks_for_a_passphrase_and_then_uses_it() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let vault = tmp.path().join("vault");
+    let run = |envs: &[(&str, &str)]| -> std::io::Result<Output> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_epts"));
+        cmd.args(["vault", "--json", "--vault"])
+            .arg(&vault)
+            .arg("init");
+        // No session bus: no Secret Service, as on a headless server.
+        cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("EPTS_PASSPHRASE")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output()
+    };
+    let out = run(&[])?;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["error"]["code"], "keyring_unavailable");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("парольной фразой"))
+    );
+
+    let out = run(&[("EPTS_PASSPHRASE", PASS)])?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(
+        (v["keyring"].as_bool(), v["passphrase"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(epts(&vault, PASS, &["unlock"]).status.code(), Some(0));
+    Ok(())
+}

@@ -366,7 +366,7 @@ fn a_header_edited_to_weaken_it_does_not_open() -> Result {
 #[test]
 fn a_new_passphrase_replaces_the_old_one() -> Result {
     let dir = tempfile::tempdir()?;
-    let v = Vault::create(dir.path(), PASS, KDF)?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
     v.change_passphrase("новая длинная фраза", KDF)?;
     drop(v);
     assert!(matches!(

@@ -36,6 +36,12 @@ pub enum VaultError {
     TooLarge { path: PathBuf, limit: u64 },
     #[error("invalid input: {0}")]
     Invalid(String),
+    #[error("no OS keyring: {0}")]
+    KeyringUnavailable(String),
+    #[error("the vault key is not in the OS keyring")]
+    KeyNotInKeyring,
+    #[error("the vault has no passphrase")]
+    NoPassphraseSet,
 }
 
 impl VaultError {
@@ -75,6 +81,9 @@ impl Localized for VaultError {
             VaultError::Io { .. } => "vault_io_error",
             VaultError::TooLarge { .. } => "file_too_large",
             VaultError::Invalid(_) => "invalid_input",
+            VaultError::KeyringUnavailable(_) => "keyring_unavailable",
+            VaultError::KeyNotInKeyring => "key_not_in_keyring",
+            VaultError::NoPassphraseSet => "no_passphrase_set",
         }
     }
 
@@ -140,6 +149,18 @@ impl Localized for VaultError {
             } else {
                 format!("File {} is larger than {} MB and will not be put into the archive.", path.display(), limit / (1024 * 1024))
             },
+            VaultError::KeyringUnavailable(_) => lang.pick(
+                "Системное хранилище ключей недоступно (так бывает на сервере или в ограниченной учётной записи). Защитите архив парольной фразой.",
+                "The OS keyring is not available (as on a server or a restricted account). Protect the archive with a passphrase.",
+            ).into(),
+            VaultError::KeyNotInKeyring => lang.pick(
+                "Ключа этого архива нет в системном хранилище (архив перенесён с другого компьютера?). Откройте его парольной фразой.",
+                "This archive's key is not in the OS keyring (was it moved from another computer?). Open it with its passphrase.",
+            ).into(),
+            VaultError::NoPassphraseSet => lang.pick(
+                "У этого архива нет парольной фразы: он открывается ключом из системного хранилища. Задайте фразу в настройках, чтобы открыть архив на другом компьютере.",
+                "This archive has no passphrase: it opens with the key in the OS keyring. Set a passphrase in Settings to open it on another computer.",
+            ).into(),
             VaultError::Invalid(what) => if ru {
                 format!("Неверные данные: {what}.")
             } else {

@@ -85,9 +85,9 @@ impl KdfParams {
     };
 }
 
-/// `vault.json`: how to get the vault key back from a passphrase.
+/// The vault key wrapped under a passphrase.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Header {
+pub struct PassphraseWrap {
     pub format: u32,
     pub kdf: KdfParams,
     salt: String,
@@ -123,7 +123,7 @@ fn kek(passphrase: &str, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 3
     Ok(out)
 }
 
-impl Header {
+impl PassphraseWrap {
     fn associated_data(format: u32, kdf: KdfParams, salt: &str) -> Vec<u8> {
         format!(
             "epts-vault|{format}|argon2id|{}|{}|{}|{salt}",
@@ -152,7 +152,7 @@ impl Header {
                 },
             )
             .map_err(|_| VaultError::Invalid("key wrapping failed".into()))?;
-        let header = Header {
+        let header = PassphraseWrap {
             format: FORMAT,
             kdf,
             salt: salt_hex,
@@ -194,6 +194,35 @@ impl Header {
         );
         VaultKey::from_bytes(&key)
     }
+}
+
+/// `vault.json`: which vault this is and how its key can be recovered — from the OS
+/// keyring, from a passphrase, or both.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub format: u32,
+    /// A random id: the vault's name in the OS keyring.
+    pub vault_id: String,
+    /// The key is kept in the OS keyring under `vault_id`.
+    #[serde(default)]
+    pub keyring: bool,
+    #[serde(default)]
+    pub passphrase: Option<PassphraseWrap>,
+}
+
+impl Header {
+    pub fn new(keyring: bool, passphrase: Option<PassphraseWrap>) -> Result<Self, VaultError> {
+        let id: String = random_bytes::<16>()?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self {
+            format: FORMAT,
+            vault_id: id,
+            keyring,
+            passphrase,
+        })
+    }
 
     pub fn to_json(&self) -> Result<Vec<u8>, VaultError> {
         serde_json::to_vec_pretty(self).map_err(|e| VaultError::BadHeader(e.to_string()))
@@ -204,7 +233,12 @@ impl Header {
         if bytes.len() > 64 * 1024 {
             return Err(VaultError::BadHeader("too large".into()));
         }
-        serde_json::from_slice(bytes).map_err(|e| VaultError::BadHeader(e.to_string()))
+        let header: Self =
+            serde_json::from_slice(bytes).map_err(|e| VaultError::BadHeader(e.to_string()))?;
+        if header.format > FORMAT {
+            return Err(VaultError::TooNew(header.format));
+        }
+        Ok(header)
     }
 }
 
@@ -217,11 +251,22 @@ mod tests {
     #[test]
     fn the_right_passphrase_recovers_the_key_and_a_wrong_one_does_not() -> Result<(), VaultError> {
         let key = VaultKey::random()?;
-        let header = Header::seal(&key, PASS, KdfParams::INSECURE_FOR_TESTS)?;
-        let back = Header::from_json(&header.to_json()?)?.unseal(PASS)?;
+        let header = Header::new(
+            false,
+            Some(PassphraseWrap::seal(
+                &key,
+                PASS,
+                KdfParams::INSECURE_FOR_TESTS,
+            )?),
+        )?;
+        let back = Header::from_json(&header.to_json()?)?
+            .passphrase
+            .ok_or(VaultError::WrongPassphrase)?
+            .unseal(PASS)?;
         assert_eq!(back.bytes(), key.bytes());
+        let wrap = header.passphrase.ok_or(VaultError::WrongPassphrase)?;
         assert!(matches!(
-            header.unseal("correct horse battery!"),
+            wrap.unseal("correct horse battery!"),
             Err(VaultError::WrongPassphrase)
         ));
         Ok(())
@@ -230,7 +275,7 @@ mod tests {
     #[test]
     fn a_header_edited_to_cheaper_parameters_does_not_open() -> Result<(), VaultError> {
         let key = VaultKey::random()?;
-        let mut header = Header::seal(
+        let mut header = PassphraseWrap::seal(
             &key,
             PASS,
             KdfParams {
@@ -251,7 +296,7 @@ mod tests {
     fn short_passphrases_are_refused_and_keys_never_print() -> Result<(), VaultError> {
         let key = VaultKey::random()?;
         assert!(matches!(
-            Header::seal(&key, "short", KdfParams::INSECURE_FOR_TESTS),
+            PassphraseWrap::seal(&key, "short", KdfParams::INSECURE_FOR_TESTS),
             Err(VaultError::WeakPassphrase)
         ));
         assert_eq!(format!("{key:?}"), "VaultKey(redacted)");
@@ -264,7 +309,7 @@ mod tests {
         for bytes in [&b""[..], b"{}", b"{\"format\":1}", &[0xff; 10]] {
             assert!(Header::from_json(bytes).is_err());
         }
-        let h = Header {
+        let h = PassphraseWrap {
             format: 1,
             kdf: KdfParams::INSECURE_FOR_TESTS,
             salt: "zz".into(),

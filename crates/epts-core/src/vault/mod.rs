@@ -1,7 +1,8 @@
 //! The encrypted archive: ePTS records and documents, searchable offline.
 //!
 //! On disk, in one folder:
-//! - `vault.json` — the vault key wrapped under the passphrase (Argon2id + XChaCha20-Poly1305);
+//! - `vault.json` — the vault's id, whether its key is in the OS keyring, and the key wrapped
+//!   under the passphrase (Argon2id + XChaCha20-Poly1305) when one is set;
 //! - `vault.db` — SQLCipher: records with history, the full-text index, documents' metadata,
 //!   the journal; opened with a key derived from the vault key;
 //! - `blobs/` — each document's bytes, XChaCha20-Poly1305 under another derived key.
@@ -13,16 +14,18 @@ mod blobs;
 mod db;
 mod documents;
 mod error;
+mod keyring;
 mod keys;
 mod records;
 
 pub use documents::{Document, MAX_DOCUMENT_BYTES, VerifyReport, sniff};
 pub use error::VaultError;
+pub use keyring::{OsKeyring, SERVICE as KEYRING_SERVICE};
 pub use keys::{FORMAT, KdfParams};
 pub use records::{EptsRecord, Filter, RecordVersion, Upsert};
 
 use blobs::BlobStore;
-use keys::{Header, VaultKey};
+use keys::{Header, PassphraseWrap, VaultKey};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -38,6 +41,16 @@ pub struct Vault {
     conn: Connection,
     blobs: BlobStore,
     key: VaultKey,
+    header: Header,
+}
+
+/// Whether to keep the vault key in the OS keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringPolicy {
+    /// Use the keyring when one answers; otherwise a passphrase is required.
+    Auto,
+    /// Passphrase only (scripts, portable vaults).
+    Never,
 }
 
 impl Vault {
@@ -54,11 +67,60 @@ impl Vault {
 
     /// Creates a new vault in `dir` protected by `passphrase`.
     pub fn create(dir: &Path, passphrase: &str, kdf: KdfParams) -> Result<Self, VaultError> {
+        let key = VaultKey::random()?;
+        let header = Header::new(false, Some(PassphraseWrap::seal(&key, passphrase, kdf)?))?;
+        Self::create_with(dir, key, header)
+    }
+
+    /// Creates a new vault whose key lives in the OS keyring (and under `passphrase` too,
+    /// when one is given, so the vault can be opened on another machine).
+    pub fn create_with_keyring(
+        dir: &Path,
+        keyring: &OsKeyring,
+        passphrase: Option<&str>,
+        kdf: KdfParams,
+    ) -> Result<Self, VaultError> {
+        let key = VaultKey::random()?;
+        let wrap = passphrase
+            .map(|p| PassphraseWrap::seal(&key, p, kdf))
+            .transpose()?;
+        let header = Header::new(true, wrap)?;
         if Self::exists(dir) {
             return Err(VaultError::AlreadyExists(dir.to_owned()));
         }
-        let key = VaultKey::random()?;
-        let header = Header::seal(&key, passphrase, kdf)?;
+        keyring.store_key(&header.vault_id, &key)?;
+        let id = header.vault_id.clone();
+        let created = Self::create_with(dir, key, header);
+        if created.is_err() {
+            // No vault, so no key to keep: leave the keyring as it was.
+            let _ = keyring.forget(&id);
+        }
+        created
+    }
+
+    /// Creates a vault the way the app does by default: the key in the OS keyring when one
+    /// answers, else under the passphrase; with neither, a clear error and nothing written.
+    pub fn create_auto(
+        dir: &Path,
+        policy: KeyringPolicy,
+        passphrase: Option<&str>,
+        kdf: KdfParams,
+    ) -> Result<Self, VaultError> {
+        let keyring = match policy {
+            KeyringPolicy::Auto => OsKeyring::open(),
+            KeyringPolicy::Never => Err(VaultError::KeyringUnavailable("not wanted".into())),
+        };
+        match (keyring, passphrase) {
+            (Ok(keyring), p) => Self::create_with_keyring(dir, &keyring, p, kdf),
+            (Err(_), Some(p)) => Self::create(dir, p, kdf),
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    fn create_with(dir: &Path, key: VaultKey, header: Header) -> Result<Self, VaultError> {
+        if Self::exists(dir) {
+            return Err(VaultError::AlreadyExists(dir.to_owned()));
+        }
         std::fs::create_dir_all(dir.join(BLOBS)).map_err(VaultError::io(dir))?;
         // A database without a header is what an interrupted `create` leaves: start afresh.
         for leftover in [DATABASE, "vault.db-wal", "vault.db-shm"] {
@@ -67,21 +129,40 @@ impl Vault {
                 std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
             }
         }
-        let vault = Self::with_key(dir, key)?;
+        let vault = Self::with_key(dir, key, header)?;
         // The header last: until it exists, there is no vault to open.
-        let path = dir.join(HEADER);
-        crate::fsutil::write_atomic(&path, &header.to_json()?).map_err(VaultError::io(&path))?;
+        vault.write_header()?;
         Ok(vault)
     }
 
     /// Opens the vault in `dir` with its passphrase.
     pub fn open(dir: &Path, passphrase: &str) -> Result<Self, VaultError> {
         let header = read_header(dir)?;
-        let key = header.unseal(passphrase)?;
-        Self::with_key(dir, key)
+        let key = header
+            .passphrase
+            .as_ref()
+            .ok_or(VaultError::NoPassphraseSet)?
+            .unseal(passphrase)?;
+        Self::with_key(dir, key, header)
     }
 
-    fn with_key(dir: &Path, key: VaultKey) -> Result<Self, VaultError> {
+    /// Opens the vault in `dir` with its key from the OS keyring.
+    pub fn open_with_keyring(dir: &Path, keyring: &OsKeyring) -> Result<Self, VaultError> {
+        let header = read_header(dir)?;
+        if !header.keyring {
+            return Err(VaultError::KeyNotInKeyring);
+        }
+        let key = keyring.load_key(&header.vault_id)?;
+        Self::with_key(dir, key, header)
+    }
+
+    /// Whether the vault in `dir` keeps its key in the OS keyring / has a passphrase.
+    pub fn protection(dir: &Path) -> Result<(bool, bool), VaultError> {
+        let header = read_header(dir)?;
+        Ok((header.keyring, header.passphrase.is_some()))
+    }
+
+    fn with_key(dir: &Path, key: VaultKey, header: Header) -> Result<Self, VaultError> {
         let conn = db::open(&dir.join(DATABASE), &key.subkey("database"))?;
         let blobs = BlobStore::new(dir.join(BLOBS), &key.subkey("blobs"));
         Ok(Self {
@@ -89,22 +170,32 @@ impl Vault {
             conn,
             blobs,
             key,
+            header,
         })
+    }
+
+    fn write_header(&self) -> Result<(), VaultError> {
+        let path = self.dir.join(HEADER);
+        crate::fsutil::write_atomic(&path, &self.header.to_json()?).map_err(VaultError::io(&path))
+    }
+
+    /// The vault's id (its name in the OS keyring).
+    pub fn id(&self) -> &str {
+        &self.header.vault_id
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// Re-wraps the vault key under a new passphrase; the data is untouched.
+    /// Sets or replaces the passphrase (re-wrapping the same key; the data is untouched).
     pub fn change_passphrase(
-        &self,
+        &mut self,
         new_passphrase: &str,
         kdf: KdfParams,
     ) -> Result<(), VaultError> {
-        let header = Header::seal(&self.key, new_passphrase, kdf)?;
-        let path = self.dir.join(HEADER);
-        crate::fsutil::write_atomic(&path, &header.to_json()?).map_err(VaultError::io(&path))
+        self.header.passphrase = Some(PassphraseWrap::seal(&self.key, new_passphrase, kdf)?);
+        self.write_header()
     }
 
     pub fn upsert_record(&mut self, record: EptsRecord) -> Result<Upsert, VaultError> {
