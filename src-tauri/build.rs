@@ -5,6 +5,9 @@ fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_info",
         "get_settings",
+        "portal_login",
+        "portal_logout",
+        "portal_status",
         "set_language",
         "set_last_view",
         "validate_id",

@@ -4,6 +4,7 @@
 
 use crate::commands::AppInfo;
 use crate::error::CommandError;
+use crate::login::PortalUser;
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
 use epts_core::settings::{Settings, View};
@@ -27,6 +28,7 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<Finding>(&cfg)?,
         one::<IdKind>(&cfg)?,
         one::<Lang>(&cfg)?,
+        one::<PortalUser>(&cfg)?,
         one::<Report>(&cfg)?,
         one::<Settings>(&cfg)?,
         one::<View>(&cfg)?,

@@ -14,6 +14,10 @@ pub struct CommandError {
 impl CommandError {
     /// Converts any localized core error.
     pub fn from_localized(e: &impl Localized, lang: Lang) -> Self {
+        Self::from_localized_dyn(e, lang)
+    }
+
+    pub fn from_localized_dyn(e: &dyn Localized, lang: Lang) -> Self {
         Self {
             code: e.code().to_owned(),
             message: e.message(lang),

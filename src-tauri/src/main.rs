@@ -9,6 +9,7 @@
 
 mod commands;
 mod error;
+mod login;
 mod portal;
 mod state;
 
@@ -47,6 +48,9 @@ fn main() {
             commands::set_language,
             commands::set_last_view,
             commands::validate_id,
+            login::portal_login,
+            login::portal_logout,
+            login::portal_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -1,7 +1,9 @@
 //! What the shell keeps while it runs.
 
 use crate::error::CommandError;
+use crate::login::PortalUser;
 use crate::portal::Portal;
+use epts_core::portal::Session;
 use epts_core::settings::{LoadNote, Settings, SettingsError, SettingsStore};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -12,6 +14,8 @@ pub struct AppState {
     pub store: SettingsStore,
     pub settings: Mutex<Settings>,
     pub portal: Portal,
+    /// The portal session after login: in memory only (the keyring comes with sync).
+    session: Mutex<Option<(Session, PortalUser)>>,
 }
 
 impl AppState {
@@ -26,6 +30,7 @@ impl AppState {
             store,
             settings: Mutex::new(settings),
             portal,
+            session: Mutex::new(None),
         })
     }
 
@@ -46,6 +51,18 @@ impl AppState {
             .map_err(|e| CommandError::from_localized(&e, next.language))?;
         *guard = next.clone();
         Ok(next)
+    }
+
+    pub fn set_session(&self, session: Option<(Session, PortalUser)>) {
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = session;
+    }
+
+    pub fn session_user(&self) -> Option<PortalUser> {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, user)| user.clone())
     }
 
     /// A copy of the current settings (a poisoned lock still holds valid settings).

@@ -43,8 +43,10 @@ pub struct Options {
 #[derive(Debug, Clone)]
 pub struct App {
     driver: WebDriver,
-    /// The portal-sim the app talks to.
+    main_window: WindowHandle,
+    /// The portal-sim the app talks to, and its state (codes, faults).
     pub portal_url: String,
+    pub sim: portal_sim::Sim,
     /// The app's config folder (settings live here).
     pub config_dir: PathBuf,
 }
@@ -84,9 +86,12 @@ where
     group.spawn(cmd, &scratch.join("tauri-driver.log"))?;
 
     let driver = connect(driver_port, &app_binary()?).await?;
+    let main_window = driver.window().await?;
     let app = App {
         driver: driver.clone(),
+        main_window,
         portal_url: sim.url(),
+        sim: sim.sim().clone(),
         config_dir,
     };
     let outcome = body(app.clone()).await;
@@ -227,6 +232,41 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Switches to the portal window: the handle that is not the main one (WebDriver lists
+    /// the second window first, so never pick by index).
+    pub async fn switch_to_portal_window(&self) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let handles = self.driver.windows().await?;
+            if let Some(other) = handles.into_iter().find(|h| *h != self.main_window) {
+                self.driver.switch_to_window(other).await?;
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("the portal window never opened");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Back to the app's own window.
+    pub async fn switch_to_main_window(&self) -> Result<()> {
+        self.driver
+            .switch_to_window(self.main_window.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Runs asynchronous JavaScript (the last argument is the callback) and returns its result.
+    pub async fn js_async(&self, script: &str) -> Result<serde_json::Value> {
+        Ok(self
+            .driver
+            .execute_async(script, Vec::new())
+            .await?
+            .json()
+            .clone())
     }
 
     /// Runs JavaScript in the page and returns its JSON result.

@@ -40,6 +40,11 @@ pub async fn clear_fault(State(sim): State<Sim>) -> StatusCode {
 }
 
 impl Sim {
+    /// The last confirmation code sent to `login` (what the user's phone would show).
+    pub fn last_code(&self, login: &str) -> Option<String> {
+        self.lock().last_codes.get(&normalize_login(login)).cloned()
+    }
+
     /// Opens a portal session for a linked account without the browser flow, for tests of
     /// what comes after login. Returns the `JSESSIONID` value.
     pub fn open_session(&self, login: &str) -> Option<String> {

@@ -10,6 +10,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { CommandError } from './bindings/CommandError';
 import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
+import type { PortalUser } from './bindings/PortalUser';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
 import type { View } from './bindings/View';
@@ -28,6 +29,10 @@ export interface Backend {
   setLanguage(language: Lang): Promise<Settings>;
   setLastView(view: View): Promise<Settings>;
   appInfo(): Promise<AppInfo>;
+  /** Opens the portal window; resolves once the user is in the cabinet. */
+  portalLogin(): Promise<PortalUser>;
+  portalStatus(): Promise<PortalUser | null>;
+  portalLogout(): Promise<void>;
 }
 
 function isCommandError(e: unknown): e is CommandError {
@@ -62,6 +67,9 @@ export const tauriBackend: Backend = {
   setLanguage: (language) => call<Settings>('set_language', { language }),
   setLastView: (view) => call<Settings>('set_last_view', { view }),
   appInfo: () => call<AppInfo>('app_info'),
+  portalLogin: () => call<PortalUser>('portal_login'),
+  portalStatus: () => call<PortalUser | null>('portal_status'),
+  portalLogout: () => call<void>('portal_logout'),
 };
 
 /** Outside the shell there is no core: every command fails honestly with
@@ -72,6 +80,9 @@ export const offlineBackend: Backend = {
   setLanguage: () => unavailable(),
   setLastView: () => unavailable(),
   appInfo: () => unavailable(),
+  portalLogin: () => unavailable(),
+  portalStatus: () => unavailable(),
+  portalLogout: () => unavailable(),
 };
 
 function unavailable<T>(): Promise<T> {

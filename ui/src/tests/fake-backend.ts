@@ -3,11 +3,21 @@ import type { Backend } from '$lib/backend';
 import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { IdKind } from '$lib/bindings/IdKind';
 import type { Lang } from '$lib/bindings/Lang';
+import type { PortalUser } from '$lib/bindings/PortalUser';
 import type { Report } from '$lib/bindings/Report';
 import type { View } from '$lib/bindings/View';
 
 export type FakeBackend = {
   [K in keyof Backend]: Backend[K] & ReturnType<typeof vi.fn>;
+};
+
+/** A synthetic account, as the sandbox portal returns it. */
+export const OWNER: PortalUser = {
+  displayName: 'Петров Иван Сергеевич',
+  kind: 'person',
+  accountStatus: 'активна',
+  inn: '770123456703',
+  ogrn: null,
 };
 
 export const INFO: AppInfo = { version: '0.1.0', sandbox: false, portalUrl: 'http://127.0.0.1:8700' };
@@ -43,6 +53,9 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
       return { language, lastView };
     }),
     appInfo: vi.fn(async () => ({ ...INFO })),
+    portalStatus: vi.fn(async (): Promise<PortalUser | null> => null),
+    portalLogin: vi.fn(async (): Promise<PortalUser> => ({ ...OWNER })),
+    portalLogout: vi.fn(async () => undefined),
   };
   for (const [name, impl] of Object.entries(overrides)) {
     (backend as Record<string, ReturnType<typeof vi.fn>>)[name] = vi.fn(impl);

@@ -47,7 +47,7 @@ describe('navigation', () => {
     expect(screen.getByTestId('section-archive').textContent).toContain(
       'Здесь будут ваши ЭПТС и выписки: поиск по VIN, ГРЗ, марке и дате — даже без интернета.',
     );
-    for (const section of ['archive', 'prepare', 'upload', 'portal'] as const) {
+    for (const section of ['archive', 'prepare', 'upload'] as const) {
       await user.click(screen.getByTestId(`nav-${section}`));
       const root = screen.getByTestId(`section-${section}`);
       expect(root.textContent).toContain('Раздел в разработке');
