@@ -149,8 +149,9 @@ pub async fn authorize(
     Html(login_form(&flow, None)).into_response()
 }
 
-fn login_form(flow: &str, error: Option<EsiaError>) -> String {
-    let error = error
+/// The error line a form shows above itself after a failed attempt.
+fn inline_error(error: Option<EsiaError>) -> String {
+    error
         .map(|e| {
             format!(
                 r#"<div class="error" data-testid="error" data-error-code="{}">{}</div>"#,
@@ -158,7 +159,11 @@ fn login_form(flow: &str, error: Option<EsiaError>) -> String {
                 esc(e.message())
             )
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn login_form(flow: &str, error: Option<EsiaError>) -> String {
+    let error = inline_error(error);
     page(
         Site::Esia,
         "Вход в Госуслуги",
@@ -178,15 +183,7 @@ fn login_form(flow: &str, error: Option<EsiaError>) -> String {
 }
 
 fn code_form(flow: &str, error: Option<EsiaError>) -> String {
-    let error = error
-        .map(|e| {
-            format!(
-                r#"<div class="error" data-testid="error" data-error-code="{}">{}</div>"#,
-                e.code(),
-                esc(e.message())
-            )
-        })
-        .unwrap_or_default();
+    let error = inline_error(error);
     page(
         Site::Esia,
         "Подтверждение входа",
