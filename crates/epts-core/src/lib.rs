@@ -7,6 +7,7 @@ pub mod fsutil;
 pub mod ids;
 pub mod lang;
 pub mod portal;
+pub mod prepare;
 pub mod settings;
 pub mod vault;
 

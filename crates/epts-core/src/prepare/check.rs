@@ -1,0 +1,366 @@
+//! Checks a file, or a set of files, against a profile: every problem with a stable code,
+//! words a person understands, and the fix when there is one.
+
+use super::detect::{Detection, Format, detect};
+use super::profile::Profile;
+use crate::lang::{Lang, Localized};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not read into memory to be checked.
+const MAX_READ_BYTES: u64 = 1024 * 1024 * 1024;
+/// How deep folders are walked.
+const MAX_DEPTH: usize = 8;
+
+/// What is wrong with a file (or a set), as a person should hear it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    EmptyFile,
+    Corrupt(String),
+    UnsupportedFormat {
+        format: Format,
+        looks_like: Option<&'static str>,
+    },
+    ExtensionMismatch {
+        format: Format,
+        extension: String,
+    },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
+    TotalTooLarge {
+        bytes: u64,
+        limit: u64,
+    },
+    Encrypted,
+    TiffCompressed,
+    BadName(String),
+    MacroDocument,
+    TooManyPixels {
+        pixels: u64,
+        limit: u64,
+    },
+    Unreadable(String),
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+impl Localized for Problem {
+    fn code(&self) -> &'static str {
+        match self {
+            Problem::EmptyFile => "empty_file",
+            Problem::Corrupt(_) => "corrupt",
+            Problem::UnsupportedFormat { .. } => "unsupported_format",
+            Problem::ExtensionMismatch { .. } => "extension_mismatch",
+            Problem::TooLarge { .. } => "too_large",
+            Problem::TotalTooLarge { .. } => "total_too_large",
+            Problem::Encrypted => "encrypted",
+            Problem::TiffCompressed => "tiff_compressed",
+            Problem::BadName(_) => "bad_name",
+            Problem::MacroDocument => "macro_document",
+            Problem::TooManyPixels { .. } => "too_many_pixels",
+            Problem::Unreadable(_) => "unreadable",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let ru = lang == Lang::Ru;
+        match self {
+            Problem::EmptyFile => lang.pick("Файл пустой (0 байт). Отсканируйте или сохраните документ заново.", "The file is empty (0 bytes). Scan or save the document again.").into(),
+            Problem::Corrupt(why) => if ru { format!("Файл повреждён и не откроется на портале ({why}). Сохраните или отсканируйте его заново.") } else { format!("The file is damaged and will not open on the portal ({why}). Save or scan it again.") },
+            Problem::UnsupportedFormat { format: Format::Unknown, looks_like } => {
+                let what = looks_like.map(|l| format!(" ({l})")).unwrap_or_default();
+                if ru { format!("Портал не принимает такой формат{what}. Сохраните документ как PDF или JPEG.") } else { format!("The portal does not accept this format{what}. Save the document as PDF or JPEG.") }
+            }
+            Problem::UnsupportedFormat { format, .. } => if ru { format!("Этот портал не принимает {}. Его можно перевести в PDF.", format.as_str().to_uppercase()) } else { format!("This portal does not accept {}. It can be converted to PDF.", format.as_str().to_uppercase()) },
+            Problem::ExtensionMismatch { format, extension } => if ru { format!("Расширение «.{extension}» не соответствует содержимому — это {}. Файл будет переименован.", format.as_str().to_uppercase()) } else { format!("The extension «.{extension}» does not match the content, which is {}. The file will be renamed.", format.as_str().to_uppercase()) },
+            Problem::TooLarge { bytes, limit } => if ru { format!("Файл весит {} МБ, а портал принимает не больше {} МБ.", mb(*bytes), mb(*limit)) } else { format!("The file is {} MB, and the portal takes at most {} MB.", mb(*bytes), mb(*limit)) },
+            Problem::TotalTooLarge { bytes, limit } => if ru { format!("Все файлы вместе весят {} МБ, а в одно заявление помещается не больше {} МБ. Уменьшите файлы или разделите заявление.", mb(*bytes), mb(*limit)) } else { format!("The files add up to {} MB, and one application takes at most {} MB. Shrink the files or split the application.", mb(*bytes), mb(*limit)) },
+            Problem::Encrypted => lang.pick("Файл защищён паролем — портал такие не принимает. Сохраните его без пароля в программе, где он создан.", "The file is password-protected, which the portal refuses. Save it without a password in the program that made it.").into(),
+            Problem::TiffCompressed => lang.pick("TIFF со сжатием портал не принимает. Файл можно перевести в PDF.", "The portal refuses compressed TIFF. The file can be converted to PDF.").into(),
+            Problem::BadName(name) => if ru { format!("Имя «{name}» содержит символы, кроме латинских букв, цифр, «-» и «_». Файл будет переименован латиницей.") } else { format!("The name «{name}» has characters other than Latin letters, digits, «-» and «_». The file will be renamed in Latin letters.") },
+            Problem::MacroDocument => lang.pick("Документ Word с макросами портал не примет. Сохраните его как обычный .docx или PDF.", "The portal will not take a Word document with macros. Save it as a plain .docx or PDF.").into(),
+            Problem::TooManyPixels { pixels, limit } => if ru { format!("Изображение слишком большое: {} Мп при пределе {} Мп.", pixels / 1_000_000, limit / 1_000_000) } else { format!("The image is too large: {} MP, the limit is {} MP.", pixels / 1_000_000, limit / 1_000_000) },
+            Problem::Unreadable(why) => if ru { format!("Файл не удалось прочитать: {why}.") } else { format!("The file could not be read: {why}.") },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Fixable,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub format: Format,
+    pub bytes: u64,
+    pub verdict: Verdict,
+    pub problems: Vec<Finding>,
+    /// Fixes that would make the file acceptable (applied by `prepare fix`).
+    pub fixes: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetReport {
+    pub profile: String,
+    pub files: Vec<FileReport>,
+    pub total_bytes: u64,
+    pub set_problems: Vec<Finding>,
+}
+
+impl SetReport {
+    /// Every file acceptable as it is, and the set too.
+    pub fn all_ok(&self) -> bool {
+        self.set_problems.is_empty() && self.files.iter().all(|f| f.verdict == Verdict::Ok)
+    }
+}
+
+fn name_is_latin(stem: &str) -> bool {
+    !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Judges one file's bytes; `name` is its file name (for the extension and name rules).
+pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> FileReport {
+    let mut problems: Vec<(Problem, Verdict, Option<&'static str>)> = Vec::new();
+    let detection = if bytes.is_empty() {
+        problems.push((Problem::EmptyFile, Verdict::Rejected, None));
+        Detection {
+            format: Format::Unknown,
+            facts: Default::default(),
+            corrupt: None,
+        }
+    } else {
+        detect(bytes)
+    };
+    let format = detection.format;
+    let facts = &detection.facts;
+    if let Some(why) = &detection.corrupt {
+        problems.push((Problem::Corrupt(why.clone()), Verdict::Rejected, None));
+    } else if !bytes.is_empty() {
+        if !profile.formats.contains(&format) {
+            let convertible = matches!(format, Format::Jpeg | Format::Png | Format::Tiff)
+                && profile.formats.contains(&Format::Pdf);
+            problems.push((
+                Problem::UnsupportedFormat {
+                    format,
+                    looks_like: facts.looks_like,
+                },
+                if convertible {
+                    Verdict::Fixable
+                } else {
+                    Verdict::Rejected
+                },
+                convertible.then_some("convert_to_pdf"),
+            ));
+        }
+        if facts.encrypted {
+            problems.push((Problem::Encrypted, Verdict::Rejected, None));
+        }
+        if facts.macro_enabled {
+            problems.push((Problem::MacroDocument, Verdict::Rejected, None));
+        }
+        if format == Format::Tiff
+            && profile.tiff_uncompressed_only
+            && facts.tiff_compression.iter().any(|c| *c != 1)
+        {
+            problems.push((
+                Problem::TiffCompressed,
+                Verdict::Fixable,
+                Some("convert_to_pdf"),
+            ));
+        }
+        if let (Some(w), Some(h)) = (facts.width, facts.height) {
+            let pixels = u64::from(w) * u64::from(h);
+            if pixels > profile.max_pixels {
+                // Far beyond any scan or photo: a decompression bomb, not a picture to shrink.
+                let absurd = pixels > profile.max_pixels.saturating_mul(4);
+                problems.push((
+                    Problem::TooManyPixels {
+                        pixels,
+                        limit: profile.max_pixels,
+                    },
+                    if absurd {
+                        Verdict::Rejected
+                    } else {
+                        Verdict::Fixable
+                    },
+                    (!absurd).then_some("downscale"),
+                ));
+            }
+        }
+        let size = bytes.len() as u64;
+        if size > profile.max_file_bytes {
+            let fix = match format {
+                Format::Jpeg => Some("recompress_jpeg"),
+                Format::Png => Some("png_to_jpeg"),
+                _ => None,
+            };
+            problems.push((
+                Problem::TooLarge {
+                    bytes: size,
+                    limit: profile.max_file_bytes,
+                },
+                if fix.is_some() {
+                    Verdict::Fixable
+                } else {
+                    Verdict::Rejected
+                },
+                fix,
+            ));
+        }
+    }
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s, e.to_lowercase()),
+        _ => (name, String::new()),
+    };
+    if format != Format::Unknown && !format.extensions().contains(&extension.as_str()) {
+        problems.push((
+            Problem::ExtensionMismatch { format, extension },
+            Verdict::Fixable,
+            Some("rename"),
+        ));
+    }
+    if profile.latin_names && !name_is_latin(stem) {
+        problems.push((
+            Problem::BadName(name.to_owned()),
+            Verdict::Fixable,
+            Some("rename_latin"),
+        ));
+    }
+    let verdict = problems.iter().map(|(_, v, _)| *v).max_by_key(|v| match v {
+        Verdict::Ok => 0,
+        Verdict::Fixable => 1,
+        Verdict::Rejected => 2,
+    });
+    let mut fixes: Vec<&'static str> = problems.iter().filter_map(|(_, _, f)| *f).collect();
+    fixes.dedup();
+    FileReport {
+        path: name.to_owned(),
+        format,
+        bytes: bytes.len() as u64,
+        verdict: verdict.unwrap_or(Verdict::Ok),
+        problems: problems
+            .iter()
+            .map(|(p, _, _)| Finding {
+                code: p.code().to_owned(),
+                message: p.message(lang),
+            })
+            .collect(),
+        fixes: if verdict == Some(Verdict::Rejected) {
+            Vec::new()
+        } else {
+            fixes
+        },
+    }
+}
+
+fn collect(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_dir() {
+        if depth >= MAX_DEPTH {
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            collect(&entry, depth + 1, out)?;
+        }
+    } else {
+        out.push(path.to_owned());
+    }
+    Ok(())
+}
+
+/// Checks files and folders (walked, sorted) as one set, e.g. one application.
+pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetReport {
+    let mut files = Vec::new();
+    for path in paths {
+        let mut found = Vec::new();
+        if let Err(e) = collect(path, 0, &mut found) {
+            files.push(unreadable(path, &e.to_string(), lang));
+            continue;
+        }
+        for file in found {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = match std::fs::metadata(&file) {
+                Ok(m) if m.len() > MAX_READ_BYTES => {
+                    let mut r = check_bytes(&name, &[], profile, lang);
+                    r.bytes = m.len();
+                    r.problems = vec![Finding {
+                        code: "too_large".into(),
+                        message: Problem::TooLarge {
+                            bytes: m.len(),
+                            limit: profile.max_file_bytes,
+                        }
+                        .message(lang),
+                    }];
+                    r.verdict = Verdict::Rejected;
+                    r
+                }
+                Ok(_) => match std::fs::read(&file) {
+                    Ok(bytes) => check_bytes(&name, &bytes, profile, lang),
+                    Err(e) => unreadable(&file, &e.to_string(), lang),
+                },
+                Err(e) => unreadable(&file, &e.to_string(), lang),
+            };
+            files.push(FileReport {
+                path: file.display().to_string(),
+                ..report
+            });
+        }
+    }
+    let total_bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    let mut set_problems = Vec::new();
+    if let Some(limit) = profile.max_set_bytes.filter(|l| total_bytes > *l) {
+        let p = Problem::TotalTooLarge {
+            bytes: total_bytes,
+            limit,
+        };
+        set_problems.push(Finding {
+            code: p.code().into(),
+            message: p.message(lang),
+        });
+    }
+    SetReport {
+        profile: profile.name.clone(),
+        files,
+        total_bytes,
+        set_problems,
+    }
+}
+
+fn unreadable(path: &Path, why: &str, lang: Lang) -> FileReport {
+    let p = Problem::Unreadable(why.to_owned());
+    FileReport {
+        path: path.display().to_string(),
+        format: Format::Unknown,
+        bytes: 0,
+        verdict: Verdict::Rejected,
+        problems: vec![Finding {
+            code: p.code().into(),
+            message: p.message(lang),
+        }],
+        fixes: Vec::new(),
+    }
+}
