@@ -3,6 +3,7 @@
 //! Exit codes are part of the contract other tools rely on: 0 success (warnings allowed),
 //! 1 the input is invalid or the operation failed, 2 a usage error.
 
+mod prepare;
 mod validate;
 mod vault;
 
@@ -27,6 +28,8 @@ enum Command {
     Validate(validate::Args),
     /// The encrypted archive: create, import, search, export, verify.
     Vault(vault::Command),
+    /// Check documents against a portal's rules before uploading them.
+    Prepare(prepare::Command),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +44,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(args, cli.lang),
         Command::Vault(cmd) => vault::run(cmd, cli.lang),
+        Command::Prepare(cmd) => prepare::run(cmd, cli.lang),
     }
 }
