@@ -29,13 +29,16 @@ const APT_RUN: &[&str] = &[
 ];
 
 /// What the tests add: the WebKit WebDriver, a virtual display, a private session bus with
-/// a Secret Service (the OS keyring on a headless machine).
+/// a Secret Service (the OS keyring on a headless machine), and the peer tools that judge
+/// generated PDFs (qpdf --check, pdfinfo).
 const APT_TEST: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
     "xauth",
     "dbus-x11",
     "gnome-keyring",
+    "qpdf",
+    "poppler-utils",
 ];
 
 pub fn ensure(purpose: Purpose) -> Result<()> {

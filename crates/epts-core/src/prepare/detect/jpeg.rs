@@ -61,6 +61,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
                 facts.progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
                 // Four components are CMYK (or YCCK, which an Adobe marker announces).
                 facts.cmyk = body[5] == 4;
+                facts.components = Some(body[5]);
                 break;
             }
             0xDA => {

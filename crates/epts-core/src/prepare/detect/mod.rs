@@ -65,6 +65,8 @@ pub struct Facts {
     pub pdfa_part: Option<u8>,
     pub progressive: bool,
     pub cmyk: bool,
+    /// Colour components of a JPEG (1 gray, 3 colour, 4 CMYK).
+    pub components: Option<u8>,
     /// EXIF orientation 1–8.
     pub orientation: Option<u16>,
     pub dpi: Option<(u32, u32)>,
