@@ -102,3 +102,102 @@ fn an_unknown_profile_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("elpts, gosuslugi"));
     assert_eq!(epts(&["prepare", "check"]).status.code(), Some(2));
 }
+
+#[test]
+fn fix_writes_latin_named_copies_and_leaves_the_inputs_alone() -> Result {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input)?;
+    std::fs::write(input.join("Выписка ЭПТС.pdf"), minimal_pdf())?;
+    std::fs::write(input.join("выписка эптс.PDF"), minimal_pdf())?;
+    std::fs::write(
+        input.join("locked.pdf"),
+        b"%PDF-1.7\ntrailer << /Encrypt 5 0 R >>\n%%EOF\n",
+    )?;
+    let out = dir.path().join("out");
+    let run = epts(&[
+        "prepare",
+        "fix",
+        input.to_str().ok_or("path")?,
+        "--out",
+        out.to_str().ok_or("path")?,
+        "--json",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "the encrypted file cannot be fixed"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout)?;
+    let mut outputs: Vec<String> = v["files"]
+        .as_array()
+        .ok_or("files")?
+        .iter()
+        .filter_map(|f| {
+            f["output"]
+                .as_str()
+                .map(|o| o.rsplit('/').next().unwrap_or(o).to_owned())
+        })
+        .collect();
+    outputs.sort();
+    assert_eq!(outputs, ["vypiska_epts.pdf", "vypiska_epts_2.pdf"]);
+    let refused = v["files"]
+        .as_array()
+        .ok_or("files")?
+        .iter()
+        .find(|f| f["output"].is_null())
+        .ok_or("one refused")?;
+    assert_eq!(refused["problems"][0]["code"], "encrypted");
+    assert_eq!(std::fs::read_dir(&input)?.count(), 3, "inputs untouched");
+    let again = epts(&["prepare", "check", out.to_str().ok_or("path")?]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "the fixed copies pass the check"
+    );
+    Ok(())
+}
+
+#[test]
+fn merge_puts_photos_into_one_pdf_and_refuses_what_is_not_a_jpeg() -> Result {
+    let photos = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/exif-orientation");
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("scans.pdf");
+    let run = epts(&[
+        "prepare",
+        "merge",
+        photos.join("Landscape_1.jpg").to_str().ok_or("path")?,
+        photos.join("Portrait_1.jpg").to_str().ok_or("path")?,
+        "--out",
+        out.to_str().ok_or("path")?,
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pdf = std::fs::read(&out)?;
+    assert!(pdf.starts_with(b"%PDF-"));
+    let seen = epts_core::prepare::detect(&pdf);
+    assert_eq!(
+        (seen.facts.pages, seen.corrupt),
+        (Some(2), None),
+        "two pages, readable"
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not an image")?;
+    let refused = epts(&[
+        "prepare",
+        "merge",
+        text.to_str().ok_or("path")?,
+        "--out",
+        dir.path().join("x.pdf").to_str().ok_or("path")?,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("не JPEG"));
+    assert!(!dir.path().join("x.pdf").exists(), "nothing half-written");
+    Ok(())
+}
