@@ -82,13 +82,18 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
     }
 }
 
+/// The profile by name or path; an unknown one is a usage error (exit 2), explained.
+fn load_profile(name: &str, lang: Lang) -> Result<Profile, ExitCode> {
+    Profile::load(name).map_err(|e| {
+        eprintln!("epts: {}", e.message(lang));
+        ExitCode::from(2)
+    })
+}
+
 fn check(paths: &[PathBuf], profile: &str, json: bool, lang: Lang) -> ExitCode {
-    let profile = match Profile::load(profile) {
+    let profile = match load_profile(profile, lang) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("epts: {}", e.message(lang));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let report = check_paths(paths, &profile, lang);
     if json {
@@ -205,12 +210,9 @@ fn fix(
     json: bool,
     lang: Lang,
 ) -> ExitCode {
-    let profile = match Profile::load(profile) {
+    let profile = match load_profile(profile, lang) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("epts: {}", e.message(lang));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let report = check_paths(paths, &profile, lang);
     let mut taken = HashSet::new();
