@@ -11,6 +11,12 @@ pub enum VaultError {
     AlreadyExists(PathBuf),
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// The key (from the passphrase or the keyring) does not open the database: the database
+    /// file was replaced or its first page is damaged.
+    #[error("the key does not open the database")]
+    WrongKey,
+    #[error("the vault's database {0} is missing")]
+    DatabaseMissing(PathBuf),
     #[error("passphrase too short")]
     WeakPassphrase,
     #[error("vault header unreadable: {0}")]
@@ -63,6 +69,8 @@ impl Localized for VaultError {
             VaultError::NotFound(_) => "vault_not_found",
             VaultError::AlreadyExists(_) => "vault_exists",
             VaultError::WrongPassphrase => "wrong_passphrase",
+            VaultError::WrongKey => "wrong_key",
+            VaultError::DatabaseMissing(_) => "vault_database_missing",
             VaultError::WeakPassphrase => "weak_passphrase",
             VaultError::BadHeader(_) => "vault_header_damaged",
             VaultError::TooNew(_) => "vault_too_new",
@@ -104,6 +112,15 @@ impl Localized for VaultError {
                 "Неверная парольная фраза. Проверьте раскладку и Caps Lock; архив не изменён.",
                 "Wrong passphrase. Check the keyboard layout and Caps Lock; the archive is unchanged.",
             ).into(),
+            VaultError::WrongKey => lang.pick(
+                "Ключ архива не подходит к его базе (vault.db): файл базы заменён другим или повреждён. Документы не тронуты; восстановите vault.db из резервной копии.",
+                "The archive's key does not open its database (vault.db): the file was replaced or is damaged. The documents are untouched; restore vault.db from a backup.",
+            ).into(),
+            VaultError::DatabaseMissing(p) => if ru {
+                format!("В архиве нет файла базы {}: документы без него не найти. Ничего не удалено; верните файл (корзина, резервная копия, папка синхронизации) и откройте архив снова.", p.display())
+            } else {
+                format!("The archive's database {} is missing: without it the documents cannot be found. Nothing was deleted; bring the file back (trash, backup, sync folder) and open the archive again.", p.display())
+            },
             VaultError::WeakPassphrase => lang.pick(
                 "Парольная фраза слишком короткая: нужно не меньше 8 символов. Лучше — несколько слов.",
                 "The passphrase is too short: at least 8 characters. Several words are better.",

@@ -129,7 +129,7 @@ impl Vault {
                 std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
             }
         }
-        let vault = Self::with_key(dir, key, header)?;
+        let vault = Self::with_key(dir, key, header, db::Mode::Create)?;
         // The header last: until it exists, there is no vault to open.
         vault.write_header()?;
         Ok(vault)
@@ -143,7 +143,7 @@ impl Vault {
             .as_ref()
             .ok_or(VaultError::NoPassphraseSet)?
             .unseal(passphrase)?;
-        Self::with_key(dir, key, header)
+        Self::with_key(dir, key, header, db::Mode::Existing)
     }
 
     /// Opens the vault in `dir` with its key from the OS keyring.
@@ -153,7 +153,7 @@ impl Vault {
             return Err(VaultError::KeyNotInKeyring);
         }
         let key = keyring.load_key(&header.vault_id)?;
-        Self::with_key(dir, key, header)
+        Self::with_key(dir, key, header, db::Mode::Existing)
     }
 
     /// Whether the vault in `dir` keeps its key in the OS keyring / has a passphrase.
@@ -162,8 +162,13 @@ impl Vault {
         Ok((header.keyring, header.passphrase.is_some()))
     }
 
-    fn with_key(dir: &Path, key: VaultKey, header: Header) -> Result<Self, VaultError> {
-        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"))?;
+    fn with_key(
+        dir: &Path,
+        key: VaultKey,
+        header: Header,
+        mode: db::Mode,
+    ) -> Result<Self, VaultError> {
+        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"), mode)?;
         let blobs = BlobStore::new(dir.join(BLOBS), &key.subkey("blobs"));
         Ok(Self {
             dir: dir.to_owned(),
