@@ -435,3 +435,43 @@ fn a_database_from_another_vault_is_refused_as_the_wrong_key() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn verify_running_beside_an_import_never_takes_a_new_documents_bytes() -> Result {
+    // The desktop app imports while `epts vault verify` runs in another process: verify's
+    // clean-up of orphans must not mistake a document being imported for one.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().to_path_buf();
+    drop(Vault::create(&path, PASS, KDF)?);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checker = {
+        let (path, stop) = (path.clone(), stop.clone());
+        std::thread::spawn(move || -> std::result::Result<usize, VaultError> {
+            let v = Vault::open(&path, PASS)?;
+            let mut runs = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                v.verify()?;
+                runs += 1;
+            }
+            Ok(runs)
+        })
+    };
+    let mut importer = Vault::open(&path, PASS)?;
+    let started = std::time::Instant::now();
+    let mut imported = 0;
+    while started.elapsed() < std::time::Duration::from_millis(1500) {
+        importer.import_bytes("scan.pdf", &fake_pdf(), None)?;
+        imported += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let runs = checker.join().map_err(|_| "verify thread panicked")??;
+    assert!(
+        runs > 0 && imported > 0,
+        "{runs} verify runs, {imported} imports"
+    );
+    for doc in importer.documents(true)? {
+        importer.read_document(doc.id)?;
+    }
+    assert!(importer.verify()?.is_ok());
+    Ok(())
+}

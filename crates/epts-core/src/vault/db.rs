@@ -106,6 +106,9 @@ pub(crate) fn open(
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|_| VaultError::WrongKey)?;
+    // The desktop app and `epts vault` may share the vault: wait for the other's write
+    // (an import of a large file holds the lock while its blob is written) instead of failing.
+    conn.busy_timeout(std::time::Duration::from_secs(60))?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
     )?;
