@@ -236,9 +236,11 @@ fn a_wrong_passphrase_changes_nothing_in_the_vault() -> Result {
     let path = file.to_str().ok_or("path")?;
     assert_eq!(epts(&vault, PASS, &["import", path]).status.code(), Some(0));
     let before = snapshot(&vault)?;
+    let never = tmp.path().join("never-written.pdf");
+    let never = never.to_str().ok_or("path")?;
     for args in [
         &["import", path, "--json"][..],
-        &["export", "1", "--out", "x.pdf", "--json"],
+        &["export", "1", "--out", never, "--json"],
         &["verify", "--json"],
     ] {
         let out = epts(&vault, "совсем не та фраза", args);
@@ -247,6 +249,7 @@ fn a_wrong_passphrase_changes_nothing_in_the_vault() -> Result {
         assert_eq!(v["error"]["code"], "wrong_passphrase", "{args:?}");
     }
     assert_eq!(snapshot(&vault)?, before, "not one byte changed");
+    assert!(!Path::new(never).exists());
     Ok(())
 }
 
@@ -303,11 +306,19 @@ fn verify_names_a_tampered_document_and_the_others_stay_exportable() -> Result {
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read(&copy)?, std::fs::read(&b)?);
+    let lost = tmp.path().join("a-copy.pdf");
     let out = epts(
         &vault,
         PASS,
-        &["export", "1", "--out", "/dev/null", "--json"],
+        &[
+            "export",
+            "1",
+            "--out",
+            lost.to_str().ok_or("path")?,
+            "--json",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
+    assert!(!lost.exists(), "nothing is written for a damaged document");
     Ok(())
 }
