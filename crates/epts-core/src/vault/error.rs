@@ -48,6 +48,8 @@ pub enum VaultError {
     KeyNotInKeyring,
     #[error("the vault has no passphrase")]
     NoPassphraseSet,
+    #[error("the vault's passphrase is needed")]
+    PassphraseNeeded,
 }
 
 impl VaultError {
@@ -92,6 +94,7 @@ impl Localized for VaultError {
             VaultError::KeyringUnavailable(_) => "keyring_unavailable",
             VaultError::KeyNotInKeyring => "key_not_in_keyring",
             VaultError::NoPassphraseSet => "no_passphrase_set",
+            VaultError::PassphraseNeeded => "passphrase_needed",
         }
     }
 
@@ -177,6 +180,10 @@ impl Localized for VaultError {
             VaultError::NoPassphraseSet => lang.pick(
                 "У этого архива нет парольной фразы: он открывается ключом из системного хранилища. Задайте фразу в настройках, чтобы открыть архив на другом компьютере.",
                 "This archive has no passphrase: it opens with the key in the OS keyring. Set a passphrase in Settings to open it on another computer.",
+            ).into(),
+            VaultError::PassphraseNeeded => lang.pick(
+                "Архив заперт: введите его парольную фразу.",
+                "The archive is locked: enter its passphrase.",
             ).into(),
             VaultError::Invalid(what) => if ru {
                 format!("Неверные данные: {what}.")

@@ -156,6 +156,47 @@ impl Vault {
         Self::with_key(dir, key, header, db::Mode::Existing)
     }
 
+    /// Opens the vault the way the app does: with the key from the OS keyring when the vault
+    /// keeps it there and `policy` allows (no prompt), else with `passphrase`. Without one
+    /// when one is needed: [`VaultError::PassphraseNeeded`] (show the lock screen).
+    pub fn open_auto(
+        dir: &Path,
+        policy: KeyringPolicy,
+        passphrase: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        let keyring = || match policy {
+            KeyringPolicy::Auto => OsKeyring::open(),
+            KeyringPolicy::Never => Err(VaultError::KeyringUnavailable("not wanted".into())),
+        };
+        Self::open_auto_with(dir, keyring, passphrase)
+    }
+
+    /// [`Vault::open_auto`] with a given keyring (tests file keys under their own service).
+    /// `keyring` is asked for only when the vault keeps its key there.
+    pub fn open_auto_with(
+        dir: &Path,
+        keyring: impl FnOnce() -> Result<OsKeyring, VaultError>,
+        passphrase: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        let header = read_header(dir)?;
+        if header.keyring {
+            match keyring().and_then(|k| k.load_key(&header.vault_id)) {
+                Ok(key) => return Self::with_key(dir, key, header, db::Mode::Existing),
+                // The keyring is the only way in: say why it failed.
+                Err(e) if header.passphrase.is_none() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        match (passphrase, &header.passphrase) {
+            (_, None) => Err(VaultError::NoPassphraseSet),
+            (None, Some(_)) => Err(VaultError::PassphraseNeeded),
+            (Some(p), Some(wrap)) => {
+                let key = wrap.unseal(p)?;
+                Self::with_key(dir, key, header, db::Mode::Existing)
+            }
+        }
+    }
+
     /// Whether the vault in `dir` keeps its key in the OS keyring / has a passphrase.
     pub fn protection(dir: &Path) -> Result<(bool, bool), VaultError> {
         let header = read_header(dir)?;
