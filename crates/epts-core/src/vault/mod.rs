@@ -166,7 +166,8 @@ impl Vault {
     ) -> Result<Self, VaultError> {
         let keyring = || match policy {
             KeyringPolicy::Auto => OsKeyring::open(),
-            KeyringPolicy::Never => Err(VaultError::KeyringUnavailable("not wanted".into())),
+            // Keyring refused and (if we get here) no passphrase either: say the latter.
+            KeyringPolicy::Never => Err(VaultError::NoPassphraseSet),
         };
         Self::open_auto_with(dir, keyring, passphrase)
     }
