@@ -3,7 +3,7 @@
 //! `EPTS_PASSPHRASE`.
 
 use clap::{Args, Subcommand};
-use epts_core::vault::{Filter, KdfParams, KeyringPolicy, OsKeyring, Vault, VaultError};
+use epts_core::vault::{Filter, KdfParams, KeyringPolicy, Vault, VaultError};
 use epts_core::{Lang, Localized};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -75,18 +75,24 @@ enum Action {
     },
 }
 
-fn passphrase(file: Option<&Path>, env: &str) -> Result<Zeroizing<String>, String> {
+/// The passphrase from `file` (its first line) or the `env` variable; `None` when neither
+/// is given. An unreadable file is an error, not "no passphrase".
+fn passphrase(file: Option<&Path>, env: &str) -> Result<Option<Zeroizing<String>>, String> {
     if let Some(path) = file {
         let text = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
         );
-        return Ok(Zeroizing::new(
+        return Ok(Some(Zeroizing::new(
             text.lines().next().unwrap_or_default().to_owned(),
-        ));
+        )));
     }
-    std::env::var(env)
-        .map(Zeroizing::new)
-        .map_err(|_| format!("no passphrase: use --passphrase-file FILE or set {env}"))
+    Ok(std::env::var(env).ok().map(Zeroizing::new))
+}
+
+fn no_passphrase(env: &str) -> Failure {
+    Failure::Usage(format!(
+        "no passphrase: use --passphrase-file FILE or set {env}"
+    ))
 }
 
 enum Failure {
@@ -145,8 +151,9 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         .clone()
         .or_else(Vault::default_dir)
         .ok_or_else(|| Failure::Usage("no vault folder: use --vault DIR".into()))?;
-    let pass =
-        || passphrase(cmd.passphrase_file.as_deref(), "EPTS_PASSPHRASE").map_err(Failure::Usage);
+    let given =
+        passphrase(cmd.passphrase_file.as_deref(), "EPTS_PASSPHRASE").map_err(Failure::Usage)?;
+    let given = given.as_deref().map(|p| p.as_str());
     let policy = if cmd.keyring == "never" {
         KeyringPolicy::Never
     } else {
@@ -154,24 +161,15 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
     };
     // The keyring first when the vault keeps its key there; the passphrase otherwise.
     let open = || -> Result<Vault, Failure> {
-        if policy == KeyringPolicy::Auto
-            && Vault::protection(&dir)?.0
-            && let Ok(vault) = OsKeyring::open().and_then(|k| Vault::open_with_keyring(&dir, &k))
-        {
-            return Ok(vault);
+        match Vault::open_auto(&dir, policy, given) {
+            Err(VaultError::PassphraseNeeded) => Err(no_passphrase("EPTS_PASSPHRASE")),
+            other => Ok(other?),
         }
-        Ok(Vault::open(&dir, &pass()?)?)
     };
     let ru = lang == Lang::Ru;
     match cmd.action {
         Action::Init => {
-            let given = pass().ok();
-            let vault = Vault::create_auto(
-                &dir,
-                policy,
-                given.as_deref().map(|p| p.as_str()),
-                KdfParams::default(),
-            )?;
+            let vault = Vault::create_auto(&dir, policy, given, KdfParams::default())?;
             let (in_keyring, with_passphrase) = Vault::protection(vault.dir())?;
             let json = serde_json::json!({ "created": dir, "keyring": in_keyring, "passphrase": with_passphrase });
             print(cmd.json, &json, || {
@@ -340,7 +338,8 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         } => {
             let mut vault = open()?;
             let new = passphrase(new_passphrase_file.as_deref(), "EPTS_NEW_PASSPHRASE")
-                .map_err(Failure::Usage)?;
+                .map_err(Failure::Usage)?
+                .ok_or_else(|| no_passphrase("EPTS_NEW_PASSPHRASE"))?;
             vault.change_passphrase(&new, KdfParams::default())?;
             print(cmd.json, &serde_json::json!({ "changed": true }), || {
                 lang.pick("Парольная фраза заменена.\n", "Passphrase replaced.\n")

@@ -211,3 +211,114 @@ fn with_no_keyring_init_asks_for_a_passphrase_and_then_uses_it() -> Result {
     assert_eq!(epts(&vault, PASS, &["unlock"]).status.code(), Some(0));
     Ok(())
 }
+
+/// Every file under `dir` with its bytes, to prove that a command changed nothing.
+fn snapshot(dir: &Path) -> Result<std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(snapshot(&path)?);
+        } else {
+            out.insert(path.clone(), std::fs::read(&path)?);
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn a_wrong_passphrase_changes_nothing_in_the_vault() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let vault = tmp.path().join("vault");
+    quick_vault(&vault)?;
+    let file = tmp.path().join("extract.pdf");
+    std::fs::write(&file, b"%PDF-1.7\nsynthetic\n%%EOF\n")?;
+    let path = file.to_str().ok_or("path")?;
+    assert_eq!(epts(&vault, PASS, &["import", path]).status.code(), Some(0));
+    let before = snapshot(&vault)?;
+    let never = tmp.path().join("never-written.pdf");
+    let never = never.to_str().ok_or("path")?;
+    for args in [
+        &["import", path, "--json"][..],
+        &["export", "1", "--out", never, "--json"],
+        &["verify", "--json"],
+    ] {
+        let out = epts(&vault, "совсем не та фраза", args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(v["error"]["code"], "wrong_passphrase", "{args:?}");
+    }
+    assert_eq!(snapshot(&vault)?, before, "not one byte changed");
+    assert!(!Path::new(never).exists());
+    Ok(())
+}
+
+#[test]
+fn verify_names_a_tampered_document_and_the_others_stay_exportable() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let vault = tmp.path().join("vault");
+    quick_vault(&vault)?;
+    let (a, b) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    std::fs::write(&a, b"%PDF-1.7\nfirst\n%%EOF\n")?;
+    std::fs::write(&b, b"%PDF-1.7\nsecond\n%%EOF\n")?;
+    let out = epts(
+        &vault,
+        PASS,
+        &["import", a.to_str().ok_or("path")?, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // Only one blob exists now: it is a.pdf's. Then b.pdf comes in untouched.
+    let blobs: Vec<_> =
+        std::fs::read_dir(vault.join("blobs"))?.collect::<std::result::Result<_, _>>()?;
+    let a_blob = blobs.first().ok_or("a blob")?.path();
+    assert_eq!(
+        epts(&vault, PASS, &["import", b.to_str().ok_or("path")?])
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut bytes = std::fs::read(&a_blob)?;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&a_blob, bytes)?;
+
+    let out = epts(&vault, PASS, &["verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout)?;
+    let mut lines = text.lines();
+    let report: serde_json::Value = serde_json::from_str(lines.next().ok_or("report")?)?;
+    assert_eq!(report["documentsChecked"], 2);
+    assert_eq!(report["damaged"][0]["name"], "a.pdf");
+    assert_eq!(report["damaged"].as_array().map(Vec::len), Some(1));
+    let error: serde_json::Value = serde_json::from_str(lines.next().ok_or("error")?)?;
+    assert_eq!(error["error"]["code"], "document_damaged");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("a.pdf"))
+    );
+
+    let copy = tmp.path().join("b-copy.pdf");
+    let out = epts(
+        &vault,
+        PASS,
+        &["export", "2", "--out", copy.to_str().ok_or("path")?],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&copy)?, std::fs::read(&b)?);
+    let lost = tmp.path().join("a-copy.pdf");
+    let out = epts(
+        &vault,
+        PASS,
+        &[
+            "export",
+            "1",
+            "--out",
+            lost.to_str().ok_or("path")?,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!lost.exists(), "nothing is written for a damaged document");
+    Ok(())
+}

@@ -393,3 +393,85 @@ fn a_read_only_folder_gives_a_clear_error_and_loses_nothing() -> Result {
     assert_eq!(v.read_document(kept.id)?.as_slice(), fake_pdf().as_slice());
     Ok(())
 }
+
+#[test]
+fn a_missing_database_is_an_error_and_no_document_is_thrown_away() -> Result {
+    let dir = tempfile::tempdir()?;
+    {
+        let mut v = Vault::create(dir.path(), PASS, KDF)?;
+        v.import_bytes("extract.pdf", &fake_pdf(), Some(VIN))?;
+    }
+    let blobs_before = every_file(&dir.path().join("blobs"))?;
+    assert_eq!(blobs_before.len(), 1);
+    // A sync tool or a partial copy lost the database: the documents' bytes must survive.
+    let db = dir.path().join("vault.db");
+    std::fs::rename(&db, dir.path().join("elsewhere.db"))?;
+    let err = Vault::open(dir.path(), PASS).expect_err("no database");
+    assert_eq!(err.code(), "vault_database_missing");
+    assert!(err.message(Lang::Ru).contains("vault.db"));
+    assert!(!db.exists(), "no empty database was made in its place");
+    assert_eq!(every_file(&dir.path().join("blobs"))?, blobs_before);
+    Ok(())
+}
+
+#[test]
+fn a_database_from_another_vault_is_refused_as_the_wrong_key() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    Vault::create(&a, PASS, KDF)?.upsert_record(record(
+        "164301027146619",
+        VIN,
+        "А123ВС77",
+        OWNER,
+    ))?;
+    drop(Vault::create(&b, PASS, KDF)?);
+    // Same passphrase, different vault key: b's database is not a's.
+    std::fs::copy(b.join("vault.db"), a.join("vault.db"))?;
+    let err = Vault::open(&a, PASS).expect_err("another vault's database");
+    assert_eq!(err.code(), "wrong_key");
+    assert!(
+        err.message(Lang::En)
+            .contains("restore vault.db from a backup")
+    );
+    Ok(())
+}
+
+#[test]
+fn verify_running_beside_an_import_never_takes_a_new_documents_bytes() -> Result {
+    // The desktop app imports while `epts vault verify` runs in another process: verify's
+    // clean-up of orphans must not mistake a document being imported for one.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().to_path_buf();
+    drop(Vault::create(&path, PASS, KDF)?);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checker = {
+        let (path, stop) = (path.clone(), stop.clone());
+        std::thread::spawn(move || -> std::result::Result<usize, VaultError> {
+            let v = Vault::open(&path, PASS)?;
+            let mut runs = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                v.verify()?;
+                runs += 1;
+            }
+            Ok(runs)
+        })
+    };
+    let mut importer = Vault::open(&path, PASS)?;
+    let started = std::time::Instant::now();
+    let mut imported = 0;
+    while started.elapsed() < std::time::Duration::from_millis(1500) {
+        importer.import_bytes("scan.pdf", &fake_pdf(), None)?;
+        imported += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let runs = checker.join().map_err(|_| "verify thread panicked")??;
+    assert!(
+        runs > 0 && imported > 0,
+        "{runs} verify runs, {imported} imports"
+    );
+    for doc in importer.documents(true)? {
+        importer.read_document(doc.id)?;
+    }
+    assert!(importer.verify()?.is_ok());
+    Ok(())
+}

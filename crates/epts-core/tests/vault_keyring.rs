@@ -51,6 +51,13 @@ fn the_key_lives_in_the_os_keyring_and_a_passphrase_can_be_added() -> Result {
         v.id().to_owned()
     };
     assert_eq!(Vault::protection(dir.path())?, (true, false));
+    // The app's way in: no prompt while the keyring holds the key.
+    let v = Vault::open_auto_with(dir.path(), || OsKeyring::with_service(&service), None)?;
+    assert_eq!(v.record("164301027146619")?.vin, "XTA21099843576182");
+    drop(v);
+    let never = Vault::open_auto(dir.path(), KeyringPolicy::Never, Some("что угодно длинное"))
+        .expect_err("keyring refused, no passphrase");
+    assert_eq!(never.code(), "no_passphrase_set");
     let v = Vault::open_with_keyring(dir.path(), &keyring)?;
     assert_eq!(v.record("164301027146619")?.brand.as_deref(), Some("LADA"));
     drop(v);
@@ -66,6 +73,16 @@ fn the_key_lives_in_the_os_keyring_and_a_passphrase_can_be_added() -> Result {
     assert_eq!(moved.code(), "key_not_in_keyring");
     let v = Vault::open(dir.path(), "фраза для другого компьютера")?;
     assert_eq!(v.record("164301027146619")?.vin, "XTA21099843576182");
+    drop(v);
+    // Key gone from the keyring, passphrase set: the lock screen, then the passphrase.
+    let locked = Vault::open_auto_with(dir.path(), || OsKeyring::with_service(&service), None)
+        .expect_err("needs the passphrase");
+    assert_eq!(locked.code(), "passphrase_needed");
+    Vault::open_auto_with(
+        dir.path(),
+        || OsKeyring::with_service(&service),
+        Some("фраза для другого компьютера"),
+    )?;
     Ok(())
 }
 
@@ -80,5 +97,16 @@ fn without_a_keyring_a_passphrase_protects_the_vault() -> Result {
     Vault::create_auto(dir.path(), KeyringPolicy::Never, Some("длинная фраза"), KDF)?;
     assert_eq!(Vault::protection(dir.path())?, (false, true));
     Vault::open(dir.path(), "длинная фраза")?;
+
+    // Opening never touches a keyring for a passphrase vault, whatever the policy.
+    let untouched = || -> std::result::Result<OsKeyring, epts_core::vault::VaultError> {
+        panic!("the keyring was asked for a passphrase vault")
+    };
+    let locked = Vault::open_auto_with(dir.path(), untouched, None).expect_err("locked");
+    assert_eq!(locked.code(), "passphrase_needed");
+    let wrong =
+        Vault::open_auto(dir.path(), KeyringPolicy::Auto, Some("не та фраза")).expect_err("wrong");
+    assert_eq!(wrong.code(), "wrong_passphrase");
+    Vault::open_auto_with(dir.path(), untouched, Some("длинная фраза"))?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! extra table and no dependency, and SQLite updates it in the migration's transaction.
 
 use super::error::VaultError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -75,15 +75,40 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Opens (or creates) the database with `key`; a wrong key fails here, on the first read.
-pub(crate) fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection, VaultError> {
-    let mut conn = Connection::open(path)?;
+/// Whether `open` may make a new database file, or only open the vault's existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Create,
+    Existing,
+}
+
+/// Opens the database with `key`; a wrong key fails here, on the first read.
+///
+/// An existing vault's database is never created afresh: an empty one in its place would
+/// make every document look like an orphan to `verify`, which removes orphans.
+pub(crate) fn open(
+    path: &Path,
+    key: &Zeroizing<[u8; 32]>,
+    mode: Mode,
+) -> Result<Connection, VaultError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if mode == Mode::Create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    } else if !path.is_file() {
+        return Err(VaultError::DatabaseMissing(path.to_owned()));
+    }
+    let mut conn = Connection::open_with_flags(path, flags)?;
     let hex: Zeroizing<String> = Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
     // A raw key skips SQLCipher's own PBKDF2: ours is already a uniform 256-bit secret.
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|_| VaultError::WrongPassphrase)?;
+        .map_err(|_| VaultError::WrongKey)?;
+    // The desktop app and `epts vault` may share the vault: wait for the other's write
+    // (an import of a large file holds the lock while its blob is written) instead of failing.
+    conn.busy_timeout(std::time::Duration::from_secs(60))?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
     )?;

@@ -3,12 +3,17 @@
 //! Order of writes keeps a crash harmless: the blob is written (atomically) before its row
 //! is committed, and a row is deleted before its blob. So a listed document always has its
 //! bytes; a crash can only leave an unlisted blob, which `verify` finds and removes.
+//!
+//! Another process may use the vault at the same time (the desktop app and `epts vault`).
+//! An import holds the database's write lock from before its blob is written until its row
+//! is committed, and `verify` looks for orphans only while holding that lock: so a blob
+//! whose import is under way is never taken for an orphan.
 
 use super::blobs::{BlobFault, BlobStore};
 use super::error::VaultError;
 use super::records::now;
 use crate::fsutil::write_atomic;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -73,20 +78,31 @@ pub(crate) fn import_bytes(
         .map(|v| crate::ids::Vin::parse(v).map(|v| v.to_string()))
         .transpose()
         .map_err(|e| VaultError::Invalid(format!("VIN: {e}")))?;
+    // The write lock first (see the module's note), then the blob, then its row.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let blob = blobs.put(bytes)?;
     let at = now();
-    let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT INTO documents (blob, name, kind, bytes, vin, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![blob, name, sniff(bytes), bytes.len() as i64, vin, at],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
-        params![at, id.to_string()],
-    )?;
-    tx.commit()?;
-    get(conn, id)
+    let committed = (|| -> Result<i64, VaultError> {
+        tx.execute(
+            "INSERT INTO documents (blob, name, kind, bytes, vin, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![blob, name, sniff(bytes), bytes.len() as i64, vin, at],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
+            params![at, id.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    })();
+    match committed {
+        Ok(id) => get(conn, id),
+        Err(e) => {
+            // No row will name this blob: take it back now rather than leave it to `verify`.
+            let _ = blobs.remove(&blob);
+            Err(e)
+        }
+    }
 }
 
 pub(crate) fn import_file(
@@ -203,7 +219,8 @@ pub struct VerifyReport {
     pub documents_checked: usize,
     /// Documents whose bytes are missing or fail authentication.
     pub damaged: Vec<Document>,
-    /// Blob files no document lists (left by an interrupted import); removed.
+    /// Blob files no document lists (left by an interrupted import); removed, unless the
+    /// database itself is damaged (then every blob is kept for a restore).
     pub orphans_removed: usize,
     /// Problems SQLCipher's page check found in the database.
     pub database_problems: Vec<String>,
@@ -222,7 +239,6 @@ pub(crate) fn verify(conn: &Connection, blobs: &BlobStore) -> Result<VerifyRepor
     report.database_problems = stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<Result<_, _>>()?;
-    let mut listed = std::collections::HashSet::new();
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS}, blob FROM documents ORDER BY id"
     ))?;
@@ -234,13 +250,30 @@ pub(crate) fn verify(conn: &Connection, blobs: &BlobStore) -> Result<VerifyRepor
             Ok(bytes) if bytes.len() as u64 == doc.bytes => {}
             _ => report.damaged.push(doc),
         }
-        listed.insert(blob);
     }
+    // A damaged database may have lost rows whose blobs are still good: keep every blob.
+    if report.database_problems.is_empty() {
+        report.orphans_removed = remove_orphans(conn, blobs)?;
+    }
+    Ok(report)
+}
+
+/// Removes blob files that no document names, under the write lock so that no import is
+/// half-way (its blob written, its row not yet committed) while we look.
+fn remove_orphans(conn: &Connection, blobs: &BlobStore) -> Result<usize, VaultError> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let listed: std::collections::HashSet<String> = {
+        let mut stmt = tx.prepare("SELECT blob FROM documents")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut removed = 0;
     for name in blobs.names()? {
         if !listed.contains(&name) {
             blobs.remove(&name)?;
-            report.orphans_removed += 1;
+            removed += 1;
         }
     }
-    Ok(report)
+    tx.commit()?;
+    Ok(removed)
 }

@@ -11,6 +11,12 @@ pub enum VaultError {
     AlreadyExists(PathBuf),
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// The key (from the passphrase or the keyring) does not open the database: the database
+    /// file was replaced or its first page is damaged.
+    #[error("the key does not open the database")]
+    WrongKey,
+    #[error("the vault's database {0} is missing")]
+    DatabaseMissing(PathBuf),
     #[error("passphrase too short")]
     WeakPassphrase,
     #[error("vault header unreadable: {0}")]
@@ -42,6 +48,8 @@ pub enum VaultError {
     KeyNotInKeyring,
     #[error("the vault has no passphrase")]
     NoPassphraseSet,
+    #[error("the vault's passphrase is needed")]
+    PassphraseNeeded,
 }
 
 impl VaultError {
@@ -63,6 +71,8 @@ impl Localized for VaultError {
             VaultError::NotFound(_) => "vault_not_found",
             VaultError::AlreadyExists(_) => "vault_exists",
             VaultError::WrongPassphrase => "wrong_passphrase",
+            VaultError::WrongKey => "wrong_key",
+            VaultError::DatabaseMissing(_) => "vault_database_missing",
             VaultError::WeakPassphrase => "weak_passphrase",
             VaultError::BadHeader(_) => "vault_header_damaged",
             VaultError::TooNew(_) => "vault_too_new",
@@ -84,6 +94,7 @@ impl Localized for VaultError {
             VaultError::KeyringUnavailable(_) => "keyring_unavailable",
             VaultError::KeyNotInKeyring => "key_not_in_keyring",
             VaultError::NoPassphraseSet => "no_passphrase_set",
+            VaultError::PassphraseNeeded => "passphrase_needed",
         }
     }
 
@@ -104,6 +115,15 @@ impl Localized for VaultError {
                 "Неверная парольная фраза. Проверьте раскладку и Caps Lock; архив не изменён.",
                 "Wrong passphrase. Check the keyboard layout and Caps Lock; the archive is unchanged.",
             ).into(),
+            VaultError::WrongKey => lang.pick(
+                "Ключ архива не подходит к его базе (vault.db): файл базы заменён другим или повреждён. Документы не тронуты; восстановите vault.db из резервной копии.",
+                "The archive's key does not open its database (vault.db): the file was replaced or is damaged. The documents are untouched; restore vault.db from a backup.",
+            ).into(),
+            VaultError::DatabaseMissing(p) => if ru {
+                format!("В архиве нет файла базы {}: документы без него не найти. Ничего не удалено; верните файл (корзина, резервная копия, папка синхронизации) и откройте архив снова.", p.display())
+            } else {
+                format!("The archive's database {} is missing: without it the documents cannot be found. Nothing was deleted; bring the file back (trash, backup, sync folder) and open the archive again.", p.display())
+            },
             VaultError::WeakPassphrase => lang.pick(
                 "Парольная фраза слишком короткая: нужно не меньше 8 символов. Лучше — несколько слов.",
                 "The passphrase is too short: at least 8 characters. Several words are better.",
@@ -160,6 +180,10 @@ impl Localized for VaultError {
             VaultError::NoPassphraseSet => lang.pick(
                 "У этого архива нет парольной фразы: он открывается ключом из системного хранилища. Задайте фразу в настройках, чтобы открыть архив на другом компьютере.",
                 "This archive has no passphrase: it opens with the key in the OS keyring. Set a passphrase in Settings to open it on another computer.",
+            ).into(),
+            VaultError::PassphraseNeeded => lang.pick(
+                "Архив заперт: введите его парольную фразу.",
+                "The archive is locked: enter its passphrase.",
             ).into(),
             VaultError::Invalid(what) => if ru {
                 format!("Неверные данные: {what}.")

@@ -129,7 +129,7 @@ impl Vault {
                 std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
             }
         }
-        let vault = Self::with_key(dir, key, header)?;
+        let vault = Self::with_key(dir, key, header, db::Mode::Create)?;
         // The header last: until it exists, there is no vault to open.
         vault.write_header()?;
         Ok(vault)
@@ -143,7 +143,7 @@ impl Vault {
             .as_ref()
             .ok_or(VaultError::NoPassphraseSet)?
             .unseal(passphrase)?;
-        Self::with_key(dir, key, header)
+        Self::with_key(dir, key, header, db::Mode::Existing)
     }
 
     /// Opens the vault in `dir` with its key from the OS keyring.
@@ -153,7 +153,49 @@ impl Vault {
             return Err(VaultError::KeyNotInKeyring);
         }
         let key = keyring.load_key(&header.vault_id)?;
-        Self::with_key(dir, key, header)
+        Self::with_key(dir, key, header, db::Mode::Existing)
+    }
+
+    /// Opens the vault the way the app does: with the key from the OS keyring when the vault
+    /// keeps it there and `policy` allows (no prompt), else with `passphrase`. Without one
+    /// when one is needed: [`VaultError::PassphraseNeeded`] (show the lock screen).
+    pub fn open_auto(
+        dir: &Path,
+        policy: KeyringPolicy,
+        passphrase: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        let keyring = || match policy {
+            KeyringPolicy::Auto => OsKeyring::open(),
+            // Keyring refused and (if we get here) no passphrase either: say the latter.
+            KeyringPolicy::Never => Err(VaultError::NoPassphraseSet),
+        };
+        Self::open_auto_with(dir, keyring, passphrase)
+    }
+
+    /// [`Vault::open_auto`] with a given keyring (tests file keys under their own service).
+    /// `keyring` is asked for only when the vault keeps its key there.
+    pub fn open_auto_with(
+        dir: &Path,
+        keyring: impl FnOnce() -> Result<OsKeyring, VaultError>,
+        passphrase: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        let header = read_header(dir)?;
+        if header.keyring {
+            match keyring().and_then(|k| k.load_key(&header.vault_id)) {
+                Ok(key) => return Self::with_key(dir, key, header, db::Mode::Existing),
+                // The keyring is the only way in: say why it failed.
+                Err(e) if header.passphrase.is_none() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        match (passphrase, &header.passphrase) {
+            (_, None) => Err(VaultError::NoPassphraseSet),
+            (None, Some(_)) => Err(VaultError::PassphraseNeeded),
+            (Some(p), Some(wrap)) => {
+                let key = wrap.unseal(p)?;
+                Self::with_key(dir, key, header, db::Mode::Existing)
+            }
+        }
     }
 
     /// Whether the vault in `dir` keeps its key in the OS keyring / has a passphrase.
@@ -162,8 +204,13 @@ impl Vault {
         Ok((header.keyring, header.passphrase.is_some()))
     }
 
-    fn with_key(dir: &Path, key: VaultKey, header: Header) -> Result<Self, VaultError> {
-        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"))?;
+    fn with_key(
+        dir: &Path,
+        key: VaultKey,
+        header: Header,
+        mode: db::Mode,
+    ) -> Result<Self, VaultError> {
+        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"), mode)?;
         let blobs = BlobStore::new(dir.join(BLOBS), &key.subkey("blobs"));
         Ok(Self {
             dir: dir.to_owned(),
