@@ -150,13 +150,7 @@ impl App {
 
     /// The element with `data-testid`, waiting for it to exist and be displayed.
     pub async fn get(&self, testid: &str) -> Result<WebElement> {
-        self.driver
-            .query(By::Css(css(testid)))
-            .wait(WAIT, Duration::from_millis(100))
-            .and_displayed()
-            .first()
-            .await
-            .with_context(|| format!("no visible element [data-testid={testid}]"))
+        self.wait_css(&css(testid)).await
     }
 
     /// Every element matching a CSS selector (no waiting).

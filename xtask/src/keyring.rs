@@ -20,7 +20,7 @@ pub fn session(root: &Path, cargo_args: &[&str]) -> Result<Command> {
     {
         return Ok(sh::cargo_cmd(root, cargo_args));
     }
-    let data = root.join("target").join("test-keyring");
+    let data = crate::target_dir(root).join("test-keyring");
     std::fs::create_dir_all(&data)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut cmd = Command::new("dbus-run-session");

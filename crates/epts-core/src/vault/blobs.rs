@@ -3,7 +3,7 @@
 //! moved under another name fails to open.
 
 use super::error::VaultError;
-use super::keys::random_bytes;
+use super::keys::{hex, random_bytes};
 use crate::fsutil::write_atomic;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -46,10 +46,7 @@ impl BlobStore {
 
     /// Encrypts and stores `bytes`; returns the new blob's name.
     pub(crate) fn put(&self, bytes: &[u8]) -> Result<String, VaultError> {
-        let name: String = random_bytes::<16>()?
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let name = hex(&random_bytes::<16>()?);
         let nonce = random_bytes::<NONCE_LEN>()?;
         let sealed = self
             .cipher

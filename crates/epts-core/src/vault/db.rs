@@ -100,7 +100,7 @@ pub(crate) fn open(
         return Err(VaultError::DatabaseMissing(path.to_owned()));
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
-    let hex: Zeroizing<String> = Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+    let hex: Zeroizing<String> = Zeroizing::new(super::keys::hex(key.as_ref()));
     // A raw key skips SQLCipher's own PBKDF2: ours is already a uniform 256-bit secret.
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))?;
     let version: i64 = conn

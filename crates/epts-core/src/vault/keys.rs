@@ -95,7 +95,8 @@ pub struct PassphraseWrap {
     wrapped_key: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, for ids, names and the raw database key.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -212,13 +213,9 @@ pub struct Header {
 
 impl Header {
     pub fn new(keyring: bool, passphrase: Option<PassphraseWrap>) -> Result<Self, VaultError> {
-        let id: String = random_bytes::<16>()?
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Ok(Self {
             format: FORMAT,
-            vault_id: id,
+            vault_id: hex(&random_bytes::<16>()?),
             keyring,
             passphrase,
         })
