@@ -3,7 +3,10 @@
 //! `EPTS_PASSPHRASE`.
 
 use clap::{Args, Subcommand};
-use epts_core::vault::{Filter, KdfParams, KeyringPolicy, Vault, VaultError};
+use epts_core::vault::{
+    BackupReader, EptsRecord, Filter, KdfParams, KeyringPolicy, OsKeyring, Upsert, Vault,
+    VaultError,
+};
 use epts_core::{Lang, Localized};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -73,6 +76,57 @@ enum Action {
         #[arg(long, env = "EPTS_NEW_PASSPHRASE_FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Write a one-file encrypted backup. Its passphrase: --backup-passphrase-file,
+    /// EPTS_BACKUP_PASSPHRASE, or else the vault's own.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        backup_passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a backup into a new vault at --vault (or only check it with --check).
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        backup_passphrase_file: Option<PathBuf>,
+        /// Decrypt and check every item without writing anything.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Rotate the vault key (re-encrypting everything); finishes an interrupted rotation.
+    Rekey,
+    /// Add or update ePTS records from a JSON file (an array of records, or one per line).
+    AddRecords { file: PathBuf },
+    /// Fill a new, empty vault with synthetic records and extract PDFs, to try the app.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        records: u64,
+        #[arg(long, default_value_t = 20)]
+        pdfs: u64,
+    },
+    /// Rename a document.
+    Rename { id: i64, name: String },
+    /// Set a document's tags (replacing the old ones).
+    Tag { id: i64, tags: Vec<String> },
+    /// Move a document to the trash.
+    Trash { id: i64 },
+    /// Take a document back out of the trash.
+    Untrash { id: i64 },
+    /// Delete the documents in the trash for good.
+    EmptyTrash,
+}
+
+/// Records from `text`: a JSON array, or one JSON record per line. Bounded: 64 MiB.
+fn parse_records(text: &str) -> Result<Vec<EptsRecord>, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        return serde_json::from_str(trimmed).map_err(|e| format!("JSON: {e}"));
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
 }
 
 /// The passphrase from `file` (its first line) or the `env` variable; `None` when neither
@@ -98,6 +152,8 @@ fn no_passphrase(env: &str) -> Failure {
 enum Failure {
     Usage(String),
     Vault(VaultError),
+    /// The command did its work, but not all of it (a restore that lost items): exit 1.
+    Incomplete,
 }
 
 impl From<VaultError> for Failure {
@@ -110,6 +166,8 @@ impl From<VaultError> for Failure {
 struct JsonError<'a> {
     code: &'a str,
     message: String,
+    /// The technical cause, for a support request (paths and library messages, no secrets).
+    detail: String,
 }
 
 pub fn run(cmd: Command, lang: Lang) -> ExitCode {
@@ -120,11 +178,12 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             eprintln!("epts: {msg}");
             ExitCode::from(2)
         }
+        Err(Failure::Incomplete) => ExitCode::FAILURE,
         Err(Failure::Vault(e)) => {
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "error": JsonError { code: e.code(), message: e.message(lang) } })
+                    serde_json::json!({ "error": JsonError { code: e.code(), message: e.message(lang), detail: e.to_string() } })
                 );
             } else {
                 eprintln!("{}", e.message(lang));
@@ -346,6 +405,234 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
                     .into()
             });
         }
+        Action::Backup {
+            out,
+            backup_passphrase_file,
+        } => {
+            let vault = open()?;
+            let pass = backup_passphrase(backup_passphrase_file.as_deref(), given)?;
+            let summary = vault.backup(&out, &pass, KdfParams::default())?;
+            print(cmd.json, &summary, || {
+                if ru {
+                    format!(
+                        "Резервная копия: {} (записей: {}, документов: {}, {} байт)\n",
+                        out.display(),
+                        summary.records,
+                        summary.documents,
+                        summary.bytes
+                    )
+                } else {
+                    format!(
+                        "Backup: {} ({} records, {} documents, {} bytes)\n",
+                        out.display(),
+                        summary.records,
+                        summary.documents,
+                        summary.bytes
+                    )
+                }
+            });
+        }
+        Action::Restore {
+            file,
+            backup_passphrase_file,
+            check,
+        } => {
+            let pass = backup_passphrase(backup_passphrase_file.as_deref(), given)?;
+            // The backup's passphrase is checked before a new vault is made.
+            let reader = BackupReader::open(&file, &pass)?;
+            let report = if check {
+                reader.verify()?
+            } else {
+                let mut vault = Vault::create_auto(&dir, policy, given, KdfParams::default())?;
+                reader.restore_into(&mut vault)?
+            };
+            let complete = report.is_complete();
+            print(cmd.json, &report, || {
+                let mut s = if ru {
+                    format!(
+                        "{}: записей {}, документов {}, записей журнала {}; утрачено: {}\n",
+                        if check {
+                            "Копия прочитана"
+                        } else {
+                            "Восстановлено"
+                        },
+                        report.records,
+                        report.documents,
+                        report.journal_entries,
+                        report.lost.len()
+                    )
+                } else {
+                    format!(
+                        "{}: {} records, {} documents, {} journal entries; lost: {}\n",
+                        if check { "Backup read" } else { "Restored" },
+                        report.records,
+                        report.documents,
+                        report.journal_entries,
+                        report.lost.len()
+                    )
+                };
+                for item in &report.lost {
+                    s.push_str(&format!("  {item}\n"));
+                }
+                s
+            });
+            if !complete {
+                return Err(Failure::Incomplete);
+            }
+        }
+        Action::Rekey => {
+            let mut vault = open()?;
+            let keyring = match vault.protected_by() {
+                (true, _) => Some(OsKeyring::open()?),
+                (false, _) => None,
+            };
+            let report = vault.rekey(given, keyring.as_ref())?;
+            print(cmd.json, &report, || {
+                if ru {
+                    format!(
+                        "Ключ архива заменён{}: документов перешифровано {}, поколение ключа {}\n",
+                        if report.resumed {
+                            " (прерванная замена завершена)"
+                        } else {
+                            ""
+                        },
+                        report.documents_resealed,
+                        report.generation
+                    )
+                } else {
+                    format!(
+                        "Vault key rotated{}: {} documents re-encrypted, key generation {}\n",
+                        if report.resumed {
+                            " (an interrupted rotation finished)"
+                        } else {
+                            ""
+                        },
+                        report.documents_resealed,
+                        report.generation
+                    )
+                }
+            });
+        }
+        Action::AddRecords { file } => {
+            let text = read_bounded(&file, 64 * 1024 * 1024).map_err(Failure::Usage)?;
+            let records = parse_records(&text)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?;
+            let mut vault = open()?;
+            let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
+            for record in records {
+                match vault.upsert_record(record)? {
+                    Upsert::Inserted => inserted += 1,
+                    Upsert::Updated { .. } => updated += 1,
+                    Upsert::Unchanged => unchanged += 1,
+                }
+            }
+            let json = serde_json::json!({ "inserted": inserted, "updated": updated, "unchanged": unchanged });
+            print(cmd.json, &json, || {
+                if ru {
+                    format!(
+                        "Новых записей: {inserted}, обновлено: {updated}, без изменений: {unchanged}\n"
+                    )
+                } else {
+                    format!("New records: {inserted}, updated: {updated}, unchanged: {unchanged}\n")
+                }
+            });
+        }
+        Action::Demo { records, pdfs } => {
+            let mut vault = if Vault::exists(&dir) {
+                open()?
+            } else {
+                Vault::create_auto(&dir, policy, given, KdfParams::default())?
+            };
+            if vault
+                .search_page("", &Filter::default(), Default::default(), 0, 1)?
+                .total
+                > 0
+                || !vault.documents(true)?.is_empty()
+            {
+                return Err(Failure::Usage(
+                    lang.pick(
+                        "демо-данные кладутся только в пустой архив; укажите новую папку --vault",
+                        "demo data goes into an empty vault only; give a new --vault folder",
+                    )
+                    .into(),
+                ));
+            }
+            for n in 0..records {
+                vault.upsert_record(epts_synth::record(n))?;
+            }
+            for n in 0..pdfs.min(records) {
+                let record = epts_synth::record(n);
+                let pdf = epts_synth::extract_pdf(&record, 60_000);
+                vault.import_bytes(
+                    &format!("Выписка ЭПТС {}.pdf", record.epts_number),
+                    &pdf,
+                    Some(&record.vin),
+                )?;
+            }
+            let json = serde_json::json!({ "records": records, "pdfs": pdfs.min(records) });
+            print(cmd.json, &json, || {
+                format!(
+                    "{} {records}, PDF {}\n",
+                    lang.pick("Демо-записей:", "Demo records:"),
+                    pdfs.min(records)
+                )
+            });
+        }
+        Action::Rename { id, name } => {
+            let doc = open()?.rename_document(id, &name)?;
+            print(cmd.json, &doc, || format!("#{} {}\n", doc.id, doc.name));
+        }
+        Action::Tag { id, tags } => {
+            let doc = open()?.set_document_tags(id, &tags)?;
+            print(cmd.json, &doc, || {
+                format!("#{} {}\n", doc.id, doc.tags.join(", "))
+            });
+        }
+        Action::Trash { id } => {
+            open()?.trash_document(id)?;
+            print(cmd.json, &serde_json::json!({ "trashed": id }), || {
+                format!("#{id}\n")
+            });
+        }
+        Action::Untrash { id } => {
+            open()?.restore_document(id)?;
+            print(cmd.json, &serde_json::json!({ "restored": id }), || {
+                format!("#{id}\n")
+            });
+        }
+        Action::EmptyTrash => {
+            let removed = open()?.empty_trash()?;
+            print(cmd.json, &serde_json::json!({ "removed": removed }), || {
+                format!(
+                    "{} {removed}\n",
+                    lang.pick("Удалено навсегда:", "Deleted for good:")
+                )
+            });
+        }
     }
     Ok(())
+}
+
+/// The backup's passphrase: its own file or variable, else the vault's.
+fn backup_passphrase(
+    file: Option<&Path>,
+    vault_passphrase: Option<&str>,
+) -> Result<Zeroizing<String>, Failure> {
+    match passphrase(file, "EPTS_BACKUP_PASSPHRASE").map_err(Failure::Usage)? {
+        Some(p) => Ok(p),
+        None => vault_passphrase
+            .map(|p| Zeroizing::new(p.to_owned()))
+            .ok_or_else(|| no_passphrase("EPTS_BACKUP_PASSPHRASE")),
+    }
+}
+
+/// A text file, refused when larger than `limit` (before reading it).
+fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if size > limit {
+        return Err(format!("{}: larger than {limit} bytes", path.display()));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -114,4 +114,52 @@ impl BlobStore {
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// Removes temporary files a killed write left behind (ciphertext, never plaintext);
+    /// the caller holds the write lock, so no write is under way. Returns how many.
+    pub(crate) fn remove_leftovers(&self) -> Result<usize, VaultError> {
+        let entries = std::fs::read_dir(&self.dir).map_err(VaultError::io(&self.dir))?;
+        let mut removed = 0;
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().starts_with(".tmp") {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The blob stores of an open vault: the current key's, and during a key rotation the next
+/// key's. Each document row says which generation sealed its blob.
+#[derive(Debug)]
+pub(crate) struct Blobs {
+    pub(crate) current: BlobStore,
+    pub(crate) generation: u32,
+    pub(crate) next: Option<(u32, BlobStore)>,
+}
+
+impl Blobs {
+    /// The store that opens blobs of `generation`, if this vault has its key.
+    pub(crate) fn for_generation(&self, generation: u32) -> Option<&BlobStore> {
+        match &self.next {
+            Some((g, store)) if *g == generation => Some(store),
+            _ if generation == self.generation => Some(&self.current),
+            _ => None,
+        }
+    }
+
+    /// Where new blobs go: under the next key while a rotation is under way, so that they
+    /// never need rotating themselves.
+    pub(crate) fn writer(&self) -> (u32, &BlobStore) {
+        match &self.next {
+            Some((g, store)) => (*g, store),
+            None => (self.generation, &self.current),
+        }
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        self.current.dir()
+    }
 }

@@ -73,6 +73,35 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     "#,
+    // 2: key generations for resumable rotation; applications and their upload jobs;
+    //    indexes for the archive's filters and sorts.
+    r#"
+    ALTER TABLE documents ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE applications (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        vin TEXT,
+        epts_number TEXT,
+        status TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE upload_jobs (
+        id INTEGER PRIMARY KEY,
+        application_id INTEGER NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        bytes_sent INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX upload_jobs_state ON upload_jobs(state);
+    CREATE INDEX records_updated ON records(updated_at DESC, id DESC);
+    CREATE INDEX records_status ON records(status);
+    CREATE INDEX records_year ON records(year);
+    "#,
 ];
 
 /// Whether `open` may make a new database file, or only open the vault's existing one.

@@ -50,6 +50,8 @@ pub enum VaultError {
     NoPassphraseSet,
     #[error("the vault's passphrase is needed")]
     PassphraseNeeded,
+    #[error("backup unreadable: {0}")]
+    BadBackup(String),
 }
 
 impl VaultError {
@@ -95,6 +97,7 @@ impl Localized for VaultError {
             VaultError::KeyNotInKeyring => "key_not_in_keyring",
             VaultError::NoPassphraseSet => "no_passphrase_set",
             VaultError::PassphraseNeeded => "passphrase_needed",
+            VaultError::BadBackup(_) => "backup_unreadable",
         }
     }
 
@@ -184,6 +187,10 @@ impl Localized for VaultError {
             VaultError::PassphraseNeeded => lang.pick(
                 "Архив заперт: введите его парольную фразу.",
                 "The archive is locked: enter its passphrase.",
+            ).into(),
+            VaultError::BadBackup(_) => lang.pick(
+                "Файл не читается как резервная копия архива ePTS Desktop (другой файл или повреждено начало). Выберите файл .eptsbak, созданный приложением.",
+                "The file cannot be read as an ePTS Desktop archive backup (another file, or its beginning is damaged). Choose an .eptsbak file made by the app.",
             ).into(),
             VaultError::Invalid(what) => if ru {
                 format!("Неверные данные: {what}.")

@@ -100,7 +100,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Result<Vec<u8>, VaultError> {
+pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, VaultError> {
     if !s.len().is_multiple_of(2) || s.len() > 4096 {
         return Err(VaultError::BadHeader("hex length".into()));
     }
@@ -209,6 +209,74 @@ pub struct Header {
     pub keyring: bool,
     #[serde(default)]
     pub passphrase: Option<PassphraseWrap>,
+    /// How many times the key was rotated; each document records the generation its blob
+    /// was sealed under, so a rotation can stop anywhere and go on later.
+    #[serde(default)]
+    pub generation: u32,
+    /// A key rotation under way: the next key, sealed under the current one (so whoever can
+    /// open the vault can finish the rotation, and a crash never loses the new key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekey: Option<SealedKey>,
+}
+
+/// The next vault key, sealed under the current one while a rotation is under way.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealedKey {
+    pub generation: u32,
+    nonce: String,
+    wrapped_key: String,
+}
+
+impl SealedKey {
+    fn associated_data(vault_id: &str, generation: u32) -> Vec<u8> {
+        format!("epts-rekey|{vault_id}|{generation}").into_bytes()
+    }
+
+    pub(crate) fn seal(
+        next: &VaultKey,
+        under: &VaultKey,
+        vault_id: &str,
+        generation: u32,
+    ) -> Result<Self, VaultError> {
+        let nonce = random_bytes::<24>()?;
+        let cipher = XChaCha20Poly1305::new(under.subkey("rekey").as_ref().into());
+        let mut wrapped = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: next.bytes(),
+                    aad: &Self::associated_data(vault_id, generation),
+                },
+            )
+            .map_err(|_| VaultError::Invalid("key wrapping failed".into()))?;
+        let sealed = Self {
+            generation,
+            nonce: hex(&nonce),
+            wrapped_key: hex(&wrapped),
+        };
+        wrapped.zeroize();
+        Ok(sealed)
+    }
+
+    pub(crate) fn unseal(&self, under: &VaultKey, vault_id: &str) -> Result<VaultKey, VaultError> {
+        let nonce = unhex(&self.nonce)?;
+        if nonce.len() != 24 {
+            return Err(VaultError::BadHeader("nonce length".into()));
+        }
+        let cipher = XChaCha20Poly1305::new(under.subkey("rekey").as_ref().into());
+        let key = Zeroizing::new(
+            cipher
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &unhex(&self.wrapped_key)?,
+                        aad: &Self::associated_data(vault_id, self.generation),
+                    },
+                )
+                .map_err(|_| VaultError::BadHeader("the pending key rotation".into()))?,
+        );
+        VaultKey::from_bytes(&key)
+    }
 }
 
 impl Header {
@@ -218,7 +286,19 @@ impl Header {
             vault_id: hex(&random_bytes::<16>()?),
             keyring,
             passphrase,
+            generation: 0,
+            rekey: None,
         })
+    }
+
+    /// The keyring account holding the key of `generation` (the first keeps the bare id, so
+    /// vaults made before rotation existed keep opening).
+    pub fn keyring_account(&self, generation: u32) -> String {
+        if generation == 0 {
+            self.vault_id.clone()
+        } else {
+            format!("{}.{generation}", self.vault_id)
+        }
     }
 
     pub fn to_json(&self) -> Result<Vec<u8>, VaultError> {

@@ -10,6 +10,7 @@
 //! Nothing in the folder is readable without the passphrase, and nothing decrypted is ever
 //! written beside it: documents are read into memory (and exported only when asked).
 
+mod backup;
 mod blobs;
 mod db;
 mod documents;
@@ -17,14 +18,17 @@ mod error;
 mod keyring;
 mod keys;
 mod records;
+mod rekey;
 
+pub use backup::{BackupReader, BackupSummary, RestoreReport};
 pub use documents::{Document, MAX_DOCUMENT_BYTES, VerifyReport, sniff};
 pub use error::VaultError;
 pub use keyring::{OsKeyring, SERVICE as KEYRING_SERVICE};
 pub use keys::{FORMAT, KdfParams};
-pub use records::{EptsRecord, Filter, RecordVersion, Upsert};
+pub use records::{EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort, Upsert};
+pub use rekey::RekeyReport;
 
-use blobs::BlobStore;
+use blobs::{BlobStore, Blobs};
 use keys::{Header, PassphraseWrap, VaultKey};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -39,9 +43,12 @@ const BLOBS: &str = "blobs";
 pub struct Vault {
     dir: PathBuf,
     conn: Connection,
-    blobs: BlobStore,
+    blobs: Blobs,
     key: VaultKey,
     header: Header,
+    /// The key generation the database is encrypted under (ahead of the header's during an
+    /// interrupted rotation).
+    db_generation: u32,
 }
 
 /// Whether to keep the vault key in the OS keyring.
@@ -88,8 +95,8 @@ impl Vault {
         if Self::exists(dir) {
             return Err(VaultError::AlreadyExists(dir.to_owned()));
         }
-        keyring.store_key(&header.vault_id, &key)?;
-        let id = header.vault_id.clone();
+        let id = header.keyring_account(header.generation);
+        keyring.store_key(&id, &key)?;
         let created = Self::create_with(dir, key, header);
         if created.is_err() {
             // No vault, so no key to keep: leave the keyring as it was.
@@ -152,7 +159,7 @@ impl Vault {
         if !header.keyring {
             return Err(VaultError::KeyNotInKeyring);
         }
-        let key = keyring.load_key(&header.vault_id)?;
+        let key = keyring.load_key(&header.keyring_account(header.generation))?;
         Self::with_key(dir, key, header, db::Mode::Existing)
     }
 
@@ -181,7 +188,8 @@ impl Vault {
     ) -> Result<Self, VaultError> {
         let header = read_header(dir)?;
         if header.keyring {
-            match keyring().and_then(|k| k.load_key(&header.vault_id)) {
+            let account = header.keyring_account(header.generation);
+            match keyring().and_then(|k| k.load_key(&account)) {
                 Ok(key) => return Self::with_key(dir, key, header, db::Mode::Existing),
                 // The keyring is the only way in: say why it failed.
                 Err(e) if header.passphrase.is_none() => return Err(e),
@@ -210,14 +218,35 @@ impl Vault {
         header: Header,
         mode: db::Mode,
     ) -> Result<Self, VaultError> {
-        let conn = db::open(&dir.join(DATABASE), &key.subkey("database"), mode)?;
-        let blobs = BlobStore::new(dir.join(BLOBS), &key.subkey("blobs"));
+        let next = header
+            .rekey
+            .as_ref()
+            .map(|sealed| {
+                Ok::<_, VaultError>((sealed.generation, sealed.unseal(&key, &header.vault_id)?))
+            })
+            .transpose()?;
+        let path = dir.join(DATABASE);
+        let (conn, db_generation) = match db::open(&path, &key.subkey("database"), mode) {
+            Ok(conn) => (conn, header.generation),
+            // An interrupted rotation may have moved the database to the next key already.
+            Err(VaultError::WrongKey) if next.is_some() => match &next {
+                Some((g, next_key)) => (db::open(&path, &next_key.subkey("database"), mode)?, *g),
+                None => return Err(VaultError::WrongKey),
+            },
+            Err(e) => return Err(e),
+        };
+        let blobs = Blobs {
+            current: BlobStore::new(dir.join(BLOBS), &key.subkey("blobs")),
+            generation: header.generation,
+            next: next.map(|(g, k)| (g, BlobStore::new(dir.join(BLOBS), &k.subkey("blobs")))),
+        };
         Ok(Self {
             dir: dir.to_owned(),
             conn,
             blobs,
             key,
             header,
+            db_generation,
         })
     }
 
@@ -245,6 +274,29 @@ impl Vault {
         self.write_header()
     }
 
+    /// Whether the vault keeps its key in the OS keyring / has a passphrase.
+    pub fn protected_by(&self) -> (bool, bool) {
+        (self.header.keyring, self.header.passphrase.is_some())
+    }
+
+    /// Keeps the key in the OS keyring too, so the vault opens without a prompt here.
+    pub fn remember_in_keyring(&mut self, keyring: &OsKeyring) -> Result<(), VaultError> {
+        keyring.store_key(
+            &self.header.keyring_account(self.header.generation),
+            &self.key,
+        )?;
+        self.header.keyring = true;
+        self.write_header()
+    }
+
+    pub(crate) fn journal(&self, kind: &str, detail: &str) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO journal (at, kind, detail) VALUES (?1, ?2, ?3)",
+            rusqlite::params![records::now(), kind, detail],
+        )?;
+        Ok(())
+    }
+
     pub fn upsert_record(&mut self, record: EptsRecord) -> Result<Upsert, VaultError> {
         records::upsert(&mut self.conn, record)
     }
@@ -266,6 +318,23 @@ impl Vault {
         limit: usize,
     ) -> Result<Vec<EptsRecord>, VaultError> {
         records::search(&self.conn, text, filter, limit)
+    }
+
+    /// One window of the archive's list, in `sort` order, with the total count.
+    pub fn search_page(
+        &self,
+        text: &str,
+        filter: &Filter,
+        sort: Sort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<SearchPage, VaultError> {
+        records::search_page(&self.conn, text, filter, sort, offset, limit)
+    }
+
+    /// The statuses and years present in the archive, for the filter menus.
+    pub fn facets(&self) -> Result<(Vec<String>, Vec<u16>), VaultError> {
+        records::facets(&self.conn)
     }
 
     pub fn import_file(&mut self, path: &Path, vin: Option<&str>) -> Result<Document, VaultError> {
@@ -296,6 +365,34 @@ impl Vault {
 
     pub fn export_document(&self, id: i64, out: &Path) -> Result<(), VaultError> {
         documents::export(&self.conn, &self.blobs, id, out)
+    }
+
+    /// The documents attached to the vehicle `vin`, newest first.
+    pub fn documents_for_vin(&self, vin: &str) -> Result<Vec<Document>, VaultError> {
+        documents::for_vin(&self.conn, vin)
+    }
+
+    pub fn rename_document(&self, id: i64, name: &str) -> Result<Document, VaultError> {
+        documents::rename(&self.conn, id, name)
+    }
+
+    pub fn set_document_tags(&self, id: i64, tags: &[String]) -> Result<Document, VaultError> {
+        documents::set_tags(&self.conn, id, tags)
+    }
+
+    /// Attaches a document to a vehicle by VIN (`None` detaches it).
+    pub fn attach_document(&self, id: i64, vin: Option<&str>) -> Result<Document, VaultError> {
+        documents::attach(&self.conn, id, vin)
+    }
+
+    /// Writes a one-file encrypted backup to `out`, its key wrapped under `passphrase`.
+    pub fn backup(
+        &self,
+        out: &Path,
+        passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<BackupSummary, VaultError> {
+        backup::write(self, out, passphrase, kdf)
     }
 
     pub fn trash_document(&self, id: i64) -> Result<(), VaultError> {

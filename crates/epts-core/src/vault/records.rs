@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One ePTS as the archive keeps it (the fields DOMAIN.md lists; the rest in `extra`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct EptsRecord {
     pub epts_number: String,
@@ -33,6 +34,7 @@ pub struct EptsRecord {
     pub has_restrictions: bool,
     /// Anything else the extract holds, kept as it came.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -57,7 +59,8 @@ impl EptsRecord {
 }
 
 /// An earlier version of a record, for the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordVersion {
     pub version: i64,
@@ -179,11 +182,67 @@ pub(crate) fn history(
 }
 
 /// Search filters beside the text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
 pub struct Filter {
     pub status: Option<String>,
     pub year: Option<u16>,
     pub has_restrictions: Option<bool>,
+}
+
+/// The order of search results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Sort {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    /// Newest vehicles first.
+    Year,
+    Brand,
+    Owner,
+    EptsNumber,
+}
+
+impl Sort {
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Updated => "r.updated_at DESC, r.id DESC",
+            Sort::Year => "r.year IS NULL, r.year DESC, r.id DESC",
+            Sort::Brand => "r.brand IS NULL, r.brand, r.model, r.id",
+            Sort::Owner => "r.owner IS NULL, r.owner, r.id",
+            Sort::EptsNumber => "r.epts_number",
+        }
+    }
+}
+
+/// One row of the archive's list: the columns, without parsing the whole record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordSummary {
+    pub epts_number: String,
+    pub vin: String,
+    pub plate: Option<String>,
+    pub status: String,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub year: Option<u16>,
+    pub owner: Option<String>,
+    pub has_restrictions: bool,
+    pub updated_at: String,
+}
+
+/// A window of search results and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPage {
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<RecordSummary>,
 }
 
 /// Turns what a person typed into an FTS5 query: every word a prefix, each word also tried
@@ -222,18 +281,14 @@ pub(crate) fn fts_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
-pub(crate) fn search(
-    conn: &Connection,
-    text: &str,
-    filter: &Filter,
-    limit: usize,
-) -> Result<Vec<EptsRecord>, VaultError> {
-    let mut sql = String::from("SELECT r.data FROM records r");
+/// The FROM and WHERE of a search, and its arguments.
+fn conditions(text: &str, filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from(" FROM records r");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     let mut wheres = Vec::new();
     if let Some(q) = fts_query(text) {
-        sql.push_str(" JOIN records_fts f ON f.rowid = r.id");
-        wheres.push("records_fts MATCH ?".to_owned());
+        // The FTS5 match as a rowid set lets SQLite walk the sort index instead of sorting.
+        wheres.push("r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)".to_owned());
         args.push(q.into());
     }
     if let Some(s) = &filter.status {
@@ -252,9 +307,134 @@ pub(crate) fn search(
         sql.push_str(" WHERE ");
         sql.push_str(&wheres.join(" AND "));
     }
-    sql.push_str(" ORDER BY r.updated_at DESC, r.id DESC LIMIT ?");
+    (sql, args)
+}
+
+pub(crate) fn search(
+    conn: &Connection,
+    text: &str,
+    filter: &Filter,
+    limit: usize,
+) -> Result<Vec<EptsRecord>, VaultError> {
+    let (from, mut args) = conditions(text, filter);
+    let sql = format!(
+        "SELECT r.data{from} ORDER BY {} LIMIT ?",
+        Sort::Updated.order_by()
+    );
     args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
     rows.map(|r| from_json(&r?)).collect()
+}
+
+/// One window of the list: rows `offset..offset + limit` in `sort` order, and the total.
+pub(crate) fn search_page(
+    conn: &Connection,
+    text: &str,
+    filter: &Filter,
+    sort: Sort,
+    offset: u32,
+    limit: u32,
+) -> Result<SearchPage, VaultError> {
+    let (from, args) = conditions(text, filter);
+    let total: u32 = conn
+        .prepare_cached(&format!("SELECT count(*){from}"))?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let sql = format!(
+        "SELECT r.epts_number, r.vin, r.plate, r.status, r.brand, r.model, r.year, r.owner,
+                r.has_restrictions, r.updated_at{from} ORDER BY {} LIMIT ? OFFSET ?",
+        sort.order_by()
+    );
+    let mut all = args;
+    all.push(i64::from(limit.min(1000)).into());
+    all.push(i64::from(offset).into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(all), |r| {
+        Ok(RecordSummary {
+            epts_number: r.get(0)?,
+            vin: r.get(1)?,
+            plate: r.get(2)?,
+            status: r.get(3)?,
+            brand: r.get(4)?,
+            model: r.get(5)?,
+            year: r.get(6)?,
+            owner: r.get(7)?,
+            has_restrictions: r.get(8)?,
+            updated_at: r.get(9)?,
+        })
+    })?;
+    Ok(SearchPage {
+        total,
+        offset,
+        rows: rows.collect::<Result<_, _>>()?,
+    })
+}
+
+/// The distinct statuses and years present, for the filter menus.
+pub(crate) fn facets(conn: &Connection) -> Result<(Vec<String>, Vec<u16>), VaultError> {
+    let statuses = conn
+        .prepare_cached("SELECT DISTINCT status FROM records ORDER BY status")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let years = conn
+        .prepare_cached(
+            "SELECT DISTINCT year FROM records WHERE year IS NOT NULL ORDER BY year DESC",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok((statuses, years))
+}
+
+/// A record with its whole timeline, as a backup carries it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Archived {
+    pub record: EptsRecord,
+    pub version: i64,
+    pub updated_at: String,
+    pub history: Vec<RecordVersion>,
+}
+
+pub(crate) fn epts_numbers(conn: &Connection) -> Result<Vec<String>, VaultError> {
+    let mut stmt = conn.prepare("SELECT epts_number FROM records ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn archived(conn: &Connection, epts_number: &str) -> Result<Archived, VaultError> {
+    let (data, version, updated_at): (String, i64, String) = conn
+        .query_row(
+            "SELECT data, version, updated_at FROM records WHERE epts_number = ?1",
+            [epts_number],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| VaultError::NoSuchRecord(epts_number.to_owned()))?;
+    Ok(Archived {
+        record: from_json(&data)?,
+        version,
+        updated_at,
+        history: history(conn, epts_number)?,
+    })
+}
+
+/// Puts a record back exactly as it was archived, timeline included.
+pub(crate) fn restore(conn: &mut Connection, a: &Archived) -> Result<(), VaultError> {
+    let r = a.record.clone().normalized()?;
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO records (epts_number, vin, plate, status, issue_date, brand, model, year, owner,
+         region, has_restrictions, data, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![r.epts_number, r.vin, r.plate, r.status, r.issue_date, r.brand, r.model, r.year,
+                r.owner, r.region, r.has_restrictions, to_json(&r)?, a.version, a.updated_at],
+    )?;
+    let id = tx.last_insert_rowid();
+    for v in &a.history {
+        tx.execute(
+            "INSERT INTO record_versions (record_id, version, data, replaced_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, v.version, to_json(&v.record)?, v.replaced_at],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }

@@ -1,0 +1,297 @@
+//! Backups, restores and key rotation, as a user who has lost a laptop — or a byte — sees
+//! them; and the archive list's paging, sorting and document care.
+
+use epts_core::Localized;
+use epts_core::vault::{BackupReader, Filter, KdfParams, Sort, Vault};
+use std::path::Path;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const PASS: &str = "тёплый вечер у реки";
+const BACKUP_PASS: &str = "другая фраза для копии";
+const KDF: KdfParams = KdfParams::INSECURE_FOR_TESTS;
+
+/// A vault with `records` synthetic records (record 0 updated once) and three documents.
+fn filled(dir: &Path, records: u64) -> Result<Vault> {
+    let mut v = Vault::create(dir, PASS, KDF)?;
+    for n in 0..records {
+        v.upsert_record(epts_synth::record(n))?;
+    }
+    let mut changed = epts_synth::record(0);
+    changed.status = "Погашенный".into();
+    v.upsert_record(changed)?;
+    let vin = epts_synth::record(1).vin;
+    v.import_bytes(
+        "выписка.pdf",
+        &epts_synth::extract_pdf(&epts_synth::record(1), 20_000),
+        Some(&vin),
+    )?;
+    let scan = v.import_bytes("скан.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], None)?;
+    v.set_document_tags(scan.id, &["договор".into(), "2024".into()])?;
+    let old = v.import_bytes("старое.png", b"\x89PNG\r\n\x1a\nold", None)?;
+    v.trash_document(old.id)?;
+    Ok(v)
+}
+
+#[test]
+fn a_backup_restores_records_history_documents_and_tags_into_a_new_vault() -> Result {
+    let dir = tempfile::tempdir()?;
+    let v = filled(&dir.path().join("vault"), 30)?;
+    let file = dir.path().join("archive.eptsbak");
+    let summary = v.backup(&file, BACKUP_PASS, KDF)?;
+    assert_eq!((summary.records, summary.documents), (30, 3));
+    assert_eq!(summary.bytes, std::fs::metadata(&file)?.len());
+
+    let wrong = BackupReader::open(&file, PASS).expect_err("wrong passphrase");
+    assert_eq!(wrong.code(), "wrong_passphrase");
+    let checked = BackupReader::open(&file, BACKUP_PASS)?.verify()?;
+    assert!(checked.is_complete(), "{checked:?}");
+    assert_eq!((checked.records, checked.documents), (30, 3));
+
+    let mut restored = Vault::create(&dir.path().join("restored"), "новая фраза архива", KDF)?;
+    let report = BackupReader::open(&file, BACKUP_PASS)?.restore_into(&mut restored)?;
+    assert!(report.is_complete(), "{report:?}");
+    assert!(report.journal_entries >= 31);
+    let number = epts_synth::epts_number(0);
+    assert_eq!(restored.record(&number)?, v.record(&number)?);
+    assert_eq!(restored.history(&number)?, v.history(&number)?);
+    assert_eq!(
+        restored.history(&number)?.len(),
+        1,
+        "the earlier version came back"
+    );
+    let docs = restored.documents(true)?;
+    assert_eq!(docs.len(), 3);
+    for (a, b) in docs.iter().zip(v.documents(true)?) {
+        assert_eq!(
+            (&a.name, &a.vin, &a.tags, a.trashed),
+            (&b.name, &b.vin, &b.tags, b.trashed)
+        );
+        assert_eq!(restored.read_document(a.id)?, v.read_document(b.id)?);
+    }
+    // A backup goes into a new archive only: never over what a user still has.
+    let again = BackupReader::open(&file, BACKUP_PASS)?.restore_into(&mut restored);
+    assert_eq!(again.expect_err("not empty").code(), "invalid_input");
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn a_damaged_backup_names_what_it_lost_and_restores_the_rest() -> Result {
+    let dir = tempfile::tempdir()?;
+    let v = filled(&dir.path().join("vault"), 5)?;
+    let file = dir.path().join("archive.eptsbak");
+    v.backup(&file, BACKUP_PASS, KDF)?;
+    let mut bytes = std::fs::read(&file)?;
+    // Frames in order: 5 records, then the documents. Damage the first document's bytes
+    // and the length field of the third record.
+    let frames: Vec<usize> = (0..bytes.len())
+        .filter(|&i| bytes[i..].starts_with(b"EPTSFRM1"))
+        .collect();
+    let first_document = frames[5];
+    bytes[first_document + 60] ^= 0x01;
+    bytes[frames[2] + 13] ^= 0x7F;
+    std::fs::write(&file, &bytes)?;
+
+    let mut restored = Vault::create(&dir.path().join("restored"), PASS, KDF)?;
+    let report = BackupReader::open(&file, BACKUP_PASS)?.restore_into(&mut restored)?;
+    assert!(report.manifest_read);
+    assert_eq!(
+        report.lost,
+        [
+            format!("ЭПТС {}", epts_synth::epts_number(2)),
+            "документ №1 «выписка.pdf»".to_owned()
+        ]
+    );
+    assert_eq!((report.records, report.documents), (4, 2));
+    assert!(restored.record(&epts_synth::epts_number(4)).is_ok());
+    assert_eq!(
+        restored
+            .record(&epts_synth::epts_number(2))
+            .expect_err("lost")
+            .code(),
+        "record_not_found"
+    );
+
+    // Cut short: the manifest is gone, the report says so, and what is there comes back.
+    std::fs::write(&file, &bytes[..first_document])?;
+    let report = BackupReader::open(&file, BACKUP_PASS)?.verify()?;
+    assert!(!report.manifest_read && !report.is_complete());
+    assert_eq!(report.records, 4);
+    assert!(
+        report.lost[0].contains("копия обрезана"),
+        "{:?}",
+        report.lost
+    );
+
+    // Not a backup at all.
+    std::fs::write(&file, b"%PDF-1.7 not a backup")?;
+    let err = BackupReader::open(&file, BACKUP_PASS).expect_err("not a backup");
+    assert_eq!(err.code(), "backup_unreadable");
+    assert!(find(&std::fs::read(&file)?, b"EPTS").is_none());
+    Ok(())
+}
+
+#[test]
+fn the_backup_file_reveals_no_vin_owner_or_document_name() -> Result {
+    let dir = tempfile::tempdir()?;
+    let v = filled(&dir.path().join("vault"), 3)?;
+    let file = dir.path().join("archive.eptsbak");
+    v.backup(&file, BACKUP_PASS, KDF)?;
+    let bytes = std::fs::read(&file)?;
+    let r = epts_synth::record(1);
+    for needle in [
+        r.vin.as_str(),
+        r.owner.as_deref().unwrap_or("-"),
+        "выписка",
+        "договор",
+    ] {
+        assert!(
+            find(&bytes, needle.as_bytes()).is_none(),
+            "{needle} is readable"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_rotated_key_reopens_everything_and_the_old_key_opens_nothing() -> Result {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("vault");
+    let mut v = filled(&path, 10)?;
+    let before: Vec<_> = v
+        .documents(true)?
+        .iter()
+        .map(|d| v.read_document(d.id).map(|b| b.to_vec()))
+        .collect::<std::result::Result<_, _>>()?;
+    let old_header = std::fs::read(path.join("vault.json"))?;
+    let old_blobs: Vec<_> = std::fs::read_dir(path.join("blobs"))?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<std::result::Result<_, _>>()?;
+
+    assert_eq!(
+        v.rekey(None, None)
+            .expect_err("needs the passphrase")
+            .code(),
+        "passphrase_needed"
+    );
+    assert_eq!(
+        v.rekey(Some("не та фраза"), None)
+            .expect_err("wrong")
+            .code(),
+        "wrong_passphrase"
+    );
+    let report = v.rekey(Some(PASS), None)?;
+    assert_eq!(
+        (report.generation, report.resumed, report.documents_resealed),
+        (1, false, 3)
+    );
+    drop(v);
+
+    let v = Vault::open(&path, PASS)?;
+    let after: Vec<_> = v
+        .documents(true)?
+        .iter()
+        .map(|d| v.read_document(d.id).map(|b| b.to_vec()))
+        .collect::<std::result::Result<_, _>>()?;
+    assert_eq!(before, after);
+    assert!(v.verify()?.is_ok());
+    assert_eq!(v.search("", &Filter::default(), 100)?.len(), 10);
+    // Every blob has a new name, and the old header (the old key) no longer opens the data.
+    for e in std::fs::read_dir(path.join("blobs"))? {
+        assert!(!old_blobs.contains(&e?.file_name()));
+    }
+    drop(v);
+    std::fs::write(path.join("vault.json"), &old_header)?;
+    assert_eq!(
+        Vault::open(&path, PASS).expect_err("old key").code(),
+        "wrong_key"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_archive_list_pages_sorts_filters_and_counts() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    for n in 0..300 {
+        v.upsert_record(epts_synth::record(n))?;
+    }
+    let all = v.search_page("", &Filter::default(), Sort::EptsNumber, 0, 50)?;
+    assert_eq!((all.total, all.rows.len()), (300, 50));
+    assert_eq!(all.rows[0].epts_number, epts_synth::epts_number(0));
+    let later = v.search_page("", &Filter::default(), Sort::EptsNumber, 290, 50)?;
+    assert_eq!(later.rows.len(), 10);
+    assert_eq!(later.rows[9].epts_number, epts_synth::epts_number(299));
+
+    let by_year = v.search_page("", &Filter::default(), Sort::Year, 0, 300)?;
+    assert!(by_year.rows.windows(2).all(|w| w[0].year >= w[1].year));
+
+    let brand = epts_synth::record(5).brand.unwrap_or_default();
+    let lada = v.search_page(
+        &brand.to_lowercase(),
+        &Filter::default(),
+        Sort::Brand,
+        0,
+        300,
+    )?;
+    assert!(
+        lada.total > 0
+            && lada
+                .rows
+                .iter()
+                .all(|r| r.brand.as_deref() == Some(brand.as_str()))
+    );
+
+    let restricted = Filter {
+        has_restrictions: Some(true),
+        ..Filter::default()
+    };
+    let page = v.search_page("", &restricted, Sort::Updated, 0, 300)?;
+    assert!(page.total > 0 && page.rows.iter().all(|r| r.has_restrictions));
+    let (statuses, years) = v.facets()?;
+    assert!(statuses.contains(&"Действующий".to_owned()) && !years.is_empty());
+    Ok(())
+}
+
+#[test]
+fn documents_are_renamed_tagged_attached_and_listed_by_vehicle() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    let vin = epts_synth::record(3).vin;
+    let doc = v.import_bytes("IMG_0001.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 9], None)?;
+    assert!(v.documents_for_vin(&vin)?.is_empty());
+    v.attach_document(doc.id, Some(&vin.to_lowercase()))?;
+    let renamed = v.rename_document(doc.id, "  Договор купли-продажи.jpg ")?;
+    assert_eq!(renamed.name, "Договор купли-продажи.jpg");
+    let tagged = v.set_document_tags(
+        doc.id,
+        &["Договор".into(), " договор ".into(), "2024".into()],
+    )?;
+    assert_eq!(tagged.tags, ["Договор", "2024"]);
+    assert_eq!(v.documents_for_vin(&vin)?, [tagged]);
+
+    for bad in ["", "a/b.pdf", "..\\x.pdf"] {
+        assert_eq!(
+            v.rename_document(doc.id, bad).expect_err(bad).code(),
+            "invalid_input"
+        );
+    }
+    let err = v
+        .set_document_tags(doc.id, &["a,b".into()])
+        .expect_err("comma");
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(
+        v.rename_document(999, "x.pdf").expect_err("none").code(),
+        "document_not_found"
+    );
+    v.trash_document(doc.id)?;
+    assert!(
+        v.documents_for_vin(&vin)?.is_empty(),
+        "trashed documents leave the card"
+    );
+    Ok(())
+}
