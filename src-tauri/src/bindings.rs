@@ -2,12 +2,14 @@
 //! UI and the shell cannot drift apart silently: this test fails when ui/src/lib/bindings
 //! differs from what the Rust types say. `cargo xtask bindings` rewrites the files.
 
+use crate::archive::{ArchiveState, ArchiveStatus, DocumentView, Facets, RecordCard};
 use crate::commands::AppInfo;
 use crate::error::CommandError;
 use crate::login::PortalUser;
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
 use epts_core::settings::{Settings, View};
+use epts_core::vault::{EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
 
@@ -23,6 +25,17 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
     }
     Ok(vec![
         one::<AppInfo>(&cfg)?,
+        one::<ArchiveState>(&cfg)?,
+        one::<ArchiveStatus>(&cfg)?,
+        one::<DocumentView>(&cfg)?,
+        one::<EptsRecord>(&cfg)?,
+        one::<Facets>(&cfg)?,
+        one::<Filter>(&cfg)?,
+        one::<RecordCard>(&cfg)?,
+        one::<RecordSummary>(&cfg)?,
+        one::<RecordVersion>(&cfg)?,
+        one::<SearchPage>(&cfg)?,
+        one::<Sort>(&cfg)?,
         one::<CommandError>(&cfg)?,
         one::<Detail>(&cfg)?,
         one::<Finding>(&cfg)?,

@@ -7,7 +7,9 @@
 // No console window behind the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod archive;
 mod commands;
+mod dialogs;
 mod error;
 mod login;
 mod portal;
@@ -38,16 +40,46 @@ fn main() {
                 None => app.path().app_config_dir()?,
             };
             let portal = tauri::async_runtime::block_on(portal::Portal::from_env())?;
+            let fallback = config_dir.join("vault");
             let state = AppState::load(config_dir, portal)?;
             app.manage(state);
+            app.manage(std::sync::Arc::new(archive::Archive::from_env(fallback)));
+            archive::start_idle_lock(app.handle());
             Ok(())
         })
+        .plugin(tauri_plugin_dialog::init())
+        .register_asynchronous_uri_scheme_protocol(
+            archive::DOCUMENT_SCHEME,
+            |ctx, request, responder| {
+                // Decryption off the main thread; the webview waits for the responder.
+                let app = ctx.app_handle().clone();
+                let label = ctx.webview_label().to_owned();
+                let path = request.uri().path().to_owned();
+                tauri::async_runtime::spawn_blocking(move || {
+                    responder.respond(archive::serve_document(&app, &label, &path));
+                });
+            },
+        )
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
             commands::set_language,
             commands::set_last_view,
             commands::validate_id,
+            archive::archive_status,
+            archive::archive_create,
+            archive::archive_unlock,
+            archive::archive_lock,
+            archive::archive_touch,
+            archive::archive_search,
+            archive::archive_facets,
+            archive::archive_card,
+            archive::archive_rename_document,
+            archive::archive_tag_document,
+            archive::archive_trash_document,
+            archive::archive_export_document,
+            archive::archive_import_documents,
+            archive::set_auto_lock,
             login::portal_login,
             login::portal_logout,
             login::portal_status,

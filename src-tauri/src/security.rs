@@ -77,7 +77,8 @@ fn the_csp_allows_only_the_apps_own_code() {
     assert_eq!(csp["default-src"], "'self'");
     assert_eq!(csp["script-src"], "'self'");
     assert_eq!(csp["object-src"], "'none'");
-    // Every source any directive names is the app itself, inline data it made, or IPC.
+    // Every source any directive names is the app itself, inline data it made, IPC, or the
+    // app's own document protocol (served from memory to the main window only).
     let allowed = [
         "'self'",
         "'none'",
@@ -85,6 +86,8 @@ fn the_csp_allows_only_the_apps_own_code() {
         "blob:",
         "ipc:",
         "http://ipc.localhost",
+        "epts-doc:",
+        "http://epts-doc.localhost",
     ];
     for (directive, sources) in csp.as_object().expect("CSP as an object") {
         for source in sources.as_str().unwrap_or_default().split_whitespace() {

@@ -26,7 +26,7 @@ pub enum View {
 }
 
 /// Everything the user chose that must survive a restart.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {
@@ -34,6 +34,23 @@ pub struct Settings {
     pub language: Lang,
     /// The section shown when the app last closed.
     pub last_view: View,
+    /// Minutes without use after which the open archive locks itself; 0: never.
+    pub auto_lock_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: Lang::default(),
+            last_view: View::default(),
+            auto_lock_minutes: Settings::AUTO_LOCK_CHOICES[1],
+        }
+    }
+}
+
+impl Settings {
+    /// The auto-lock times the app offers (0: never).
+    pub const AUTO_LOCK_CHOICES: [u32; 5] = [5, 15, 30, 60, 0];
 }
 
 impl View {
@@ -189,9 +206,15 @@ mod tests {
         let store = SettingsStore::new(dir.path().join("nested"));
         assert_eq!(store.load()?.0.language, Lang::Ru, "Russian by default");
 
+        assert_eq!(
+            store.load()?.0.auto_lock_minutes,
+            15,
+            "locks after 15 idle minutes"
+        );
         let chosen = Settings {
             language: Lang::En,
             last_view: View::Validate,
+            auto_lock_minutes: 0,
         };
         store.save(&chosen)?;
         let reopened = SettingsStore::new(dir.path().join("nested"));

@@ -13,4 +13,8 @@ language: Lang,
 /**
  * The section shown when the app last closed.
  */
-lastView: View, };
+lastView: View, 
+/**
+ * Minutes without use after which the open archive locks itself; 0: never.
+ */
+autoLockMinutes: number, };

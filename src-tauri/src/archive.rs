@@ -1,0 +1,568 @@
+//! «Архив» in the desktop: first-run setup, unlocking and locking the vault (by hand and
+//! after idle time), search, the ePTS card and its documents, and the `epts-doc:` protocol
+//! that hands a document's decrypted bytes to the main window from memory — never through a
+//! plaintext file.
+//!
+//! Vault work (SQLite, Argon2id, decryption) runs on blocking threads, so the window never
+//! freezes while a large archive is searched or a passphrase is checked.
+
+use crate::error::CommandError;
+use crate::state::AppState;
+use epts_core::vault::{
+    Document, EptsRecord, Filter, KdfParams, KeyringPolicy, OsKeyring, RecordVersion, SearchPage,
+    Sort, Vault, VaultError,
+};
+use epts_core::{Lang, Localized};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+use tauri::{AppHandle, Manager, State};
+
+/// The scheme of the document protocol (`epts-doc://localhost/<id>`; on Windows
+/// `http://epts-doc.localhost/<id>`).
+pub const DOCUMENT_SCHEME: &str = "epts-doc";
+
+/// The archive as the shell holds it: where it lives, and the open vault when unlocked.
+#[derive(Debug)]
+pub struct Archive {
+    dir: PathBuf,
+    slot: Mutex<Slot>,
+    keyring_available: OnceLock<bool>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    vault: Option<Vault>,
+    last_used: Instant,
+    /// Locked by the idle timer (the lock screen says so), not by the user.
+    locked_by_idle: bool,
+}
+
+/// Where the archive stands, for the UI to pick its screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ArchiveState {
+    /// No archive yet: first-run setup.
+    Missing,
+    Locked,
+    Open,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveStatus {
+    pub state: ArchiveState,
+    /// Whether the OS keyring answers (first-run setup offers it then).
+    pub keyring_available: bool,
+    /// The vault keeps its key in the OS keyring (it opens without a passphrase here).
+    pub in_keyring: bool,
+    pub has_passphrase: bool,
+    pub locked_by_idle: bool,
+    /// A key rotation was interrupted and waits to be finished.
+    pub rekey_pending: bool,
+}
+
+/// Everything the ePTS card shows.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordCard {
+    pub record: EptsRecord,
+    /// Earlier versions, newest first.
+    pub history: Vec<RecordVersion>,
+    pub documents: Vec<DocumentView>,
+}
+
+/// A document as the UI lists it (the core's `Document`, with TypeScript bindings).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub bytes: u64,
+    pub vin: Option<String>,
+    pub tags: Vec<String>,
+    pub imported_at: String,
+    pub trashed: bool,
+}
+
+impl From<Document> for DocumentView {
+    fn from(d: Document) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            kind: d.kind,
+            bytes: d.bytes,
+            vin: d.vin,
+            tags: d.tags,
+            imported_at: d.imported_at,
+            trashed: d.trashed,
+        }
+    }
+}
+
+/// The values present in the archive, for the filter menus.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Facets {
+    pub statuses: Vec<String>,
+    pub years: Vec<u16>,
+}
+
+/// The archive's own failures beside the vault's.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("the archive is locked")]
+    Locked,
+    #[error("the file dialog failed: {0}")]
+    Dialog(String),
+}
+
+impl Localized for ArchiveError {
+    fn code(&self) -> &'static str {
+        match self {
+            ArchiveError::Locked => "archive_locked",
+            ArchiveError::Dialog(_) => "dialog_failed",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            ArchiveError::Locked => lang.pick(
+                "Архив заперт. Откройте его, чтобы продолжить.",
+                "The archive is locked. Open it to go on.",
+            ),
+            ArchiveError::Dialog(_) => lang.pick(
+                "Не удалось открыть окно выбора файла. Повторите попытку.",
+                "Could not open the file dialog. Try again.",
+            ),
+        }
+        .into()
+    }
+}
+
+impl Archive {
+    /// The archive in `EPTS_VAULT` (tests, portable installs) or the OS's data folder —
+    /// the same place `epts vault` uses, so the app and scripts share one archive.
+    pub fn from_env(fallback: PathBuf) -> Self {
+        let dir = std::env::var_os("EPTS_VAULT")
+            .map(PathBuf::from)
+            .or_else(Vault::default_dir)
+            .unwrap_or(fallback);
+        Self {
+            dir,
+            slot: Mutex::new(Slot {
+                vault: None,
+                last_used: Instant::now(),
+                locked_by_idle: false,
+            }),
+            keyring_available: OnceLock::new(),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn keyring_available(&self) -> bool {
+        *self
+            .keyring_available
+            .get_or_init(|| OsKeyring::open().is_ok())
+    }
+
+    pub fn status(&self) -> Result<ArchiveStatus, VaultError> {
+        let slot = self.slot();
+        let (in_keyring, has_passphrase, rekey_pending, state) = match &slot.vault {
+            Some(v) => {
+                let (k, p) = v.protected_by();
+                (k, p, v.rekey_pending(), ArchiveState::Open)
+            }
+            None if Vault::exists(&self.dir) => {
+                let (k, p) = Vault::protection(&self.dir)?;
+                (k, p, false, ArchiveState::Locked)
+            }
+            None => (false, false, false, ArchiveState::Missing),
+        };
+        let locked_by_idle = slot.locked_by_idle;
+        drop(slot);
+        Ok(ArchiveStatus {
+            state,
+            keyring_available: self.keyring_available(),
+            in_keyring,
+            has_passphrase,
+            locked_by_idle,
+            rekey_pending,
+        })
+    }
+
+    fn put(&self, vault: Vault) {
+        let mut slot = self.slot();
+        slot.vault = Some(vault);
+        slot.last_used = Instant::now();
+        slot.locked_by_idle = false;
+    }
+
+    /// Runs `f` on the open vault and counts as use (it resets the idle timer).
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, Box<dyn Localized + Send>> {
+        let mut slot = self.slot();
+        slot.last_used = Instant::now();
+        let vault = slot
+            .vault
+            .as_mut()
+            .ok_or_else(|| Box::new(ArchiveError::Locked) as Box<dyn Localized + Send>)?;
+        f(vault).map_err(|e| Box::new(e) as Box<dyn Localized + Send>)
+    }
+
+    pub fn lock(&self, by_idle: bool) {
+        let mut slot = self.slot();
+        // Dropping the vault zeroes its keys.
+        if slot.vault.take().is_some() {
+            slot.locked_by_idle = by_idle;
+            tracing::info!(by_idle, "archive locked");
+        }
+    }
+
+    /// Locks the archive when it has not been used for `minutes` (0: never).
+    pub fn lock_if_idle(&self, minutes: u32) {
+        let idle = self.slot().last_used.elapsed();
+        if minutes > 0 && idle >= Duration::from_secs(u64::from(minutes) * 60) {
+            self.lock(true);
+        }
+    }
+
+    /// A document's bytes and media type, for the document protocol.
+    pub fn document_bytes(
+        &self,
+        id: i64,
+    ) -> Result<(Vec<u8>, &'static str), Box<dyn Localized + Send>> {
+        self.with(|v| {
+            let doc = v.document(id)?;
+            let bytes = v.read_document(id)?;
+            // The webview needs its own copy; the vault's buffer is zeroed when dropped.
+            Ok((bytes.to_vec(), media_type(&doc.kind)))
+        })
+    }
+}
+
+fn media_type(kind: &str) -> &'static str {
+    match kind {
+        "pdf" => "application/pdf",
+        "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "tiff" => "image/tiff",
+        _ => "application/octet-stream",
+    }
+}
+
+type Shared<'a> = State<'a, Arc<Archive>>;
+
+/// Runs vault work on a blocking thread and maps its error into the user's language.
+async fn blocking<T: Send + 'static>(
+    archive: &Shared<'_>,
+    app: &State<'_, AppState>,
+    f: impl FnOnce(&Archive) -> Result<T, Box<dyn Localized + Send>> + Send + 'static,
+) -> Result<T, CommandError> {
+    let lang = app.settings().language;
+    let archive = Arc::clone(archive);
+    tauri::async_runtime::spawn_blocking(move || f(&archive))
+        .await
+        .map_err(|e| CommandError {
+            code: "internal".into(),
+            message: format!("{e}"),
+        })?
+        .map_err(|e| CommandError::from_localized_dyn(e.as_ref(), lang))
+}
+
+fn boxed(e: VaultError) -> Box<dyn Localized + Send> {
+    Box::new(e)
+}
+
+#[tauri::command]
+pub async fn archive_status(
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, |a| a.status().map_err(boxed)).await
+}
+
+/// First-run setup: the key in the OS keyring (`use_keyring`), under a passphrase, or both.
+#[tauri::command]
+pub async fn archive_create(
+    passphrase: Option<String>,
+    use_keyring: bool,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, move |a| {
+        let passphrase = passphrase.map(zeroize::Zeroizing::new);
+        let policy = if use_keyring {
+            KeyringPolicy::Auto
+        } else {
+            KeyringPolicy::Never
+        };
+        let vault = Vault::create_auto(
+            &a.dir,
+            policy,
+            passphrase.as_deref().map(String::as_str),
+            KdfParams::default(),
+        )
+        .map_err(boxed)?;
+        a.put(vault);
+        a.status().map_err(boxed)
+    })
+    .await
+}
+
+/// Opens the archive: with the OS keyring when `passphrase` is `None`, else with it.
+#[tauri::command]
+pub async fn archive_unlock(
+    passphrase: Option<String>,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, move |a| {
+        let passphrase = passphrase.map(zeroize::Zeroizing::new);
+        let policy = if passphrase.is_some() {
+            KeyringPolicy::Never
+        } else {
+            KeyringPolicy::Auto
+        };
+        let vault = Vault::open_auto(&a.dir, policy, passphrase.as_deref().map(String::as_str))
+            .map_err(boxed)?;
+        a.put(vault);
+        a.status().map_err(boxed)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_lock(
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, |a| {
+        a.lock(false);
+        a.status().map_err(boxed)
+    })
+    .await
+}
+
+/// The user is at work in the archive (reading a card counts too): the idle timer restarts.
+#[tauri::command]
+pub fn archive_touch(archive: Shared<'_>) {
+    let mut slot = archive.slot();
+    if slot.vault.is_some() {
+        slot.last_used = Instant::now();
+    }
+}
+
+#[tauri::command]
+pub async fn archive_search(
+    query: String,
+    filter: Filter,
+    sort: Sort,
+    offset: u32,
+    limit: u32,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<SearchPage, CommandError> {
+    blocking(&archive, &app, move |a| {
+        a.with(|v| v.search_page(&query, &filter, sort, offset, limit))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_facets(
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<Facets, CommandError> {
+    blocking(&archive, &app, |a| {
+        a.with(|v| {
+            let (statuses, years) = v.facets()?;
+            Ok(Facets { statuses, years })
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_card(
+    epts_number: String,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<RecordCard, CommandError> {
+    blocking(&archive, &app, move |a| {
+        a.with(|v| {
+            let record = v.record(&epts_number)?;
+            Ok(RecordCard {
+                history: v.history(&epts_number)?,
+                documents: v
+                    .documents_for_vin(&record.vin)?
+                    .into_iter()
+                    .map(DocumentView::from)
+                    .collect(),
+                record,
+            })
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_rename_document(
+    id: i64,
+    name: String,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<DocumentView, CommandError> {
+    blocking(&archive, &app, move |a| {
+        a.with(|v| v.rename_document(id, &name).map(DocumentView::from))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_tag_document(
+    id: i64,
+    tags: Vec<String>,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<DocumentView, CommandError> {
+    blocking(&archive, &app, move |a| {
+        a.with(|v| v.set_document_tags(id, &tags).map(DocumentView::from))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn archive_trash_document(
+    id: i64,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<(), CommandError> {
+    blocking(&archive, &app, move |a| a.with(|v| v.trash_document(id))).await
+}
+
+/// Asks where to save the document (the native dialog) and writes it there; `None` when
+/// the user cancelled.
+#[tauri::command]
+pub async fn archive_export_document(
+    id: i64,
+    handle: AppHandle,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<Option<String>, CommandError> {
+    let name = blocking(&archive, &app, move |a| {
+        a.with(|v| Ok(v.document(id)?.name))
+    })
+    .await?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    crate::dialogs::save_file(&handle, &name, move |path| {
+        let _ = tx.send(path);
+    });
+    let lang = app.settings().language;
+    let Some(path) = rx
+        .await
+        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?
+    else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    blocking(&archive, &app, move |a| {
+        a.with(|v| v.export_document(id, &path))
+    })
+    .await?;
+    Ok(Some(shown))
+}
+
+/// Asks for files (the native dialog) and imports them, attached to `vin` when given.
+#[tauri::command]
+pub async fn archive_import_documents(
+    vin: Option<String>,
+    handle: AppHandle,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<Vec<DocumentView>, CommandError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    crate::dialogs::pick_files(&handle, move |paths| {
+        let _ = tx.send(paths);
+    });
+    let lang = app.settings().language;
+    let paths = rx
+        .await
+        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?;
+    blocking(&archive, &app, move |a| {
+        a.with(|v| {
+            paths
+                .iter()
+                .map(|p| v.import_file(p, vin.as_deref()).map(DocumentView::from))
+                .collect()
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn set_auto_lock(
+    minutes: u32,
+    state: State<'_, AppState>,
+) -> Result<epts_core::settings::Settings, CommandError> {
+    let minutes = if epts_core::settings::Settings::AUTO_LOCK_CHOICES.contains(&minutes) {
+        minutes
+    } else {
+        epts_core::settings::Settings::default().auto_lock_minutes
+    };
+    state.update_settings(|s| s.auto_lock_minutes = minutes)
+}
+
+/// Checks every few seconds whether the archive has been idle for the chosen time.
+pub fn start_idle_lock(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let minutes = app.state::<AppState>().settings().auto_lock_minutes;
+            app.state::<Arc<Archive>>().lock_if_idle(minutes);
+        }
+    });
+}
+
+/// Serves `epts-doc://localhost/<id>` to the main window only: the document's decrypted
+/// bytes straight from memory. Any other window, a locked archive or a bad id gets an
+/// error status and no bytes.
+pub fn serve_document(
+    app: &AppHandle,
+    webview_label: &str,
+    path: &str,
+) -> tauri::http::Response<Vec<u8>> {
+    use tauri::http::{Response, StatusCode, header};
+    let reply = |status: StatusCode| {
+        Response::builder()
+            .status(status)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Vec::new())
+            .unwrap_or_default()
+    };
+    if webview_label != "main" {
+        return reply(StatusCode::FORBIDDEN);
+    }
+    let Ok(id) = path.trim_matches('/').parse::<i64>() else {
+        return reply(StatusCode::NOT_FOUND);
+    };
+    match app.state::<Arc<Archive>>().document_bytes(id) {
+        Ok((bytes, media_type)) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, media_type)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(bytes)
+            .unwrap_or_default(),
+        Err(e) if e.code() == "archive_locked" => reply(StatusCode::LOCKED),
+        Err(_) => reply(StatusCode::NOT_FOUND),
+    }
+}
