@@ -37,5 +37,6 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    setupFiles: ['src/tests/setup.ts'],
   },
 });

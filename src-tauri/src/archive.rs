@@ -35,8 +35,10 @@ pub struct Archive {
 struct Slot {
     vault: Option<Vault>,
     last_used: Instant,
-    /// Locked by the idle timer (the lock screen says so), not by the user.
+    /// Locked by the idle timer (the lock screen says so).
     locked_by_idle: bool,
+    /// Locked by the user: the UI must not reopen it from the keyring by itself.
+    locked_by_user: bool,
 }
 
 /// Where the archive stands, for the UI to pick its screen.
@@ -59,6 +61,7 @@ pub struct ArchiveStatus {
     pub in_keyring: bool,
     pub has_passphrase: bool,
     pub locked_by_idle: bool,
+    pub locked_by_user: bool,
     /// A key rotation was interrupted and waits to be finished.
     pub rekey_pending: bool,
 }
@@ -77,9 +80,11 @@ pub struct RecordCard {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentView {
+    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub kind: String,
+    #[ts(type = "number")]
     pub bytes: u64,
     pub vin: Option<String>,
     pub tags: Vec<String>,
@@ -156,6 +161,7 @@ impl Archive {
                 vault: None,
                 last_used: Instant::now(),
                 locked_by_idle: false,
+                locked_by_user: false,
             }),
             keyring_available: OnceLock::new(),
         }
@@ -184,7 +190,7 @@ impl Archive {
             }
             None => (false, false, false, ArchiveState::Missing),
         };
-        let locked_by_idle = slot.locked_by_idle;
+        let (locked_by_idle, locked_by_user) = (slot.locked_by_idle, slot.locked_by_user);
         drop(slot);
         Ok(ArchiveStatus {
             state,
@@ -192,6 +198,7 @@ impl Archive {
             in_keyring,
             has_passphrase,
             locked_by_idle,
+            locked_by_user,
             rekey_pending,
         })
     }
@@ -201,6 +208,7 @@ impl Archive {
         slot.vault = Some(vault);
         slot.last_used = Instant::now();
         slot.locked_by_idle = false;
+        slot.locked_by_user = false;
     }
 
     /// Runs `f` on the open vault and counts as use (it resets the idle timer).
@@ -222,6 +230,7 @@ impl Archive {
         // Dropping the vault zeroes its keys.
         if slot.vault.take().is_some() {
             slot.locked_by_idle = by_idle;
+            slot.locked_by_user = !by_idle;
             tracing::info!(by_idle, "archive locked");
         }
     }
@@ -257,6 +266,13 @@ fn media_type(kind: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// The origins the app's own pages have on each OS.
+const APP_ORIGINS: [&str; 3] = [
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "https://tauri.localhost",
+];
 
 type Shared<'a> = State<'a, Arc<Archive>>;
 
@@ -540,29 +556,31 @@ pub fn serve_document(
     app: &AppHandle,
     webview_label: &str,
     path: &str,
+    origin: Option<&str>,
 ) -> tauri::http::Response<Vec<u8>> {
     use tauri::http::{Response, StatusCode, header};
-    let reply = |status: StatusCode| {
-        Response::builder()
+    let reply = |status: StatusCode, body: Vec<u8>, media_type: &str| {
+        let mut response = Response::builder()
             .status(status)
-            .header(header::CACHE_CONTROL, "no-store")
-            .body(Vec::new())
-            .unwrap_or_default()
+            .header(header::CONTENT_TYPE, media_type)
+            .header(header::CACHE_CONTROL, "no-store");
+        // fetch() from the app's page is cross-origin to this scheme: allow the app's own
+        // origin (tauri://localhost, or http(s)://tauri.localhost on Windows) and no other.
+        if let Some(origin) = origin.filter(|o| APP_ORIGINS.contains(o)) {
+            response = response.header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+        response.body(body).unwrap_or_default()
     };
+    let refuse = |status: StatusCode| reply(status, Vec::new(), "text/plain");
     if webview_label != "main" {
-        return reply(StatusCode::FORBIDDEN);
+        return refuse(StatusCode::FORBIDDEN);
     }
     let Ok(id) = path.trim_matches('/').parse::<i64>() else {
-        return reply(StatusCode::NOT_FOUND);
+        return refuse(StatusCode::NOT_FOUND);
     };
     match app.state::<Arc<Archive>>().document_bytes(id) {
-        Ok((bytes, media_type)) => Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, media_type)
-            .header(header::CACHE_CONTROL, "no-store")
-            .body(bytes)
-            .unwrap_or_default(),
-        Err(e) if e.code() == "archive_locked" => reply(StatusCode::LOCKED),
-        Err(_) => reply(StatusCode::NOT_FOUND),
+        Ok((bytes, media_type)) => reply(StatusCode::OK, bytes, media_type),
+        Err(e) if e.code() == "archive_locked" => refuse(StatusCode::LOCKED),
+        Err(_) => refuse(StatusCode::NOT_FOUND),
     }
 }

@@ -55,8 +55,14 @@ fn main() {
                 let app = ctx.app_handle().clone();
                 let label = ctx.webview_label().to_owned();
                 let path = request.uri().path().to_owned();
+                let origin = request
+                    .headers()
+                    .get(tauri::http::header::ORIGIN)
+                    .and_then(|o| o.to_str().ok())
+                    .map(str::to_owned);
                 tauri::async_runtime::spawn_blocking(move || {
-                    responder.respond(archive::serve_document(&app, &label, &path));
+                    let response = archive::serve_document(&app, &label, &path, origin.as_deref());
+                    responder.respond(response);
                 });
             },
         )

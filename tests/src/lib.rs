@@ -37,6 +37,9 @@ const WAIT: Duration = Duration::from_secs(15);
 pub struct Options {
     /// Reuse this config folder (to test what survives a restart); a fresh one otherwise.
     pub config_dir: Option<PathBuf>,
+    /// The archive folder the app opens (`EPTS_VAULT`); an empty place in the scratch folder
+    /// otherwise, so the app starts with its first-run setup.
+    pub vault_dir: Option<PathBuf>,
 }
 
 /// The running app, as a test sees it.
@@ -49,6 +52,8 @@ pub struct App {
     pub sim: portal_sim::Sim,
     /// The app's config folder (settings live here).
     pub config_dir: PathBuf,
+    /// The app's archive folder.
+    pub vault_dir: PathBuf,
 }
 
 /// Runs one end-to-end test: starts portal-sim, tauri-driver and the app, runs `body`,
@@ -64,6 +69,10 @@ where
         .config_dir
         .clone()
         .unwrap_or_else(|| scratch.join("config"));
+    let vault_dir = options
+        .vault_dir
+        .clone()
+        .unwrap_or_else(|| scratch.join("vault"));
 
     let mut group = Group::default();
     let display = processes::display(&mut group)?;
@@ -77,6 +86,7 @@ where
         &native_port.to_string(),
     ])
     .env("EPTS_CONFIG_DIR", &config_dir)
+    .env("EPTS_VAULT", &vault_dir)
     .env("EPTS_PORTAL_URL", sim.url())
     .env("EPTS_LOG", "epts_desktop=debug")
     .env("HOME", scratch.join("home"));
@@ -93,6 +103,7 @@ where
         portal_url: sim.url(),
         sim: sim.sim().clone(),
         config_dir,
+        vault_dir,
     };
     let outcome = body(app.clone()).await;
     if outcome.is_err() {

@@ -125,6 +125,7 @@ async fn language_and_last_section_survive_a_restart() -> Result<()> {
     let config = tempfile_config()?;
     let options = Options {
         config_dir: Some(config.clone()),
+        ..Options::default()
     };
     run("language_switch", options.clone(), |app| async move {
         app.click("nav-settings").await?;

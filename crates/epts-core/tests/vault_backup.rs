@@ -295,3 +295,66 @@ fn documents_are_renamed_tagged_attached_and_listed_by_vehicle() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn search_understands_dates_grouped_vins_and_plates_typed_in_latin() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(dir.path(), PASS, KDF)?;
+    for n in 0..200 {
+        v.upsert_record(epts_synth::record(n))?;
+    }
+    let r = epts_synth::record(17);
+    let find = |text: &str| -> Result<Vec<String>> {
+        Ok(
+            v.search_page(text, &Filter::default(), Sort::EptsNumber, 0, 200)?
+                .rows
+                .into_iter()
+                .map(|row| row.epts_number)
+                .collect(),
+        )
+    };
+    // A VIN typed in groups, in lower case, with a dash.
+    let grouped = format!(
+        "{} {}-{}",
+        &r.vin[..3].to_lowercase(),
+        &r.vin[3..9],
+        &r.vin[9..]
+    );
+    assert_eq!(find(&grouped)?, [r.epts_number.clone()]);
+    // A date as written on the extract: day and month.
+    let date = r.issue_date.clone().unwrap_or_default();
+    let found = find(&date[..5])?;
+    assert!(found.contains(&r.epts_number), "{date}");
+    for number in &found {
+        assert!(
+            v.record(number)?
+                .issue_date
+                .is_some_and(|d| d.starts_with(&date[..5]))
+        );
+    }
+    // A plate typed with Latin look-alikes.
+    let plate = epts_synth::record(1).plate.unwrap_or_default();
+    let latin: String = plate
+        .chars()
+        .map(|c| match c {
+            'А' => 'A',
+            'В' => 'B',
+            'Е' => 'E',
+            'К' => 'K',
+            'М' => 'M',
+            'Н' => 'H',
+            'О' => 'O',
+            'Р' => 'P',
+            'С' => 'C',
+            'Т' => 'T',
+            'У' => 'Y',
+            'Х' => 'X',
+            other => other,
+        })
+        .collect();
+    assert!(
+        find(&latin.to_lowercase())?.contains(&epts_synth::epts_number(1)),
+        "{latin}"
+    );
+    Ok(())
+}

@@ -5,8 +5,15 @@
 // The command names and argument shapes below are the contract with
 // src-tauri; the types come from Rust through ts-rs (src/lib/bindings/).
 
-import { invoke } from '@tauri-apps/api/core';
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { ArchiveStatus } from './bindings/ArchiveStatus';
+import type { DocumentView } from './bindings/DocumentView';
+import type { Facets } from './bindings/Facets';
+import type { Filter } from './bindings/Filter';
+import type { RecordCard } from './bindings/RecordCard';
+import type { SearchPage } from './bindings/SearchPage';
+import type { Sort } from './bindings/Sort';
 import type { CommandError } from './bindings/CommandError';
 import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
@@ -33,6 +40,27 @@ export interface Backend {
   portalLogin(): Promise<PortalUser>;
   portalStatus(): Promise<PortalUser | null>;
   portalLogout(): Promise<void>;
+  setAutoLock(minutes: number): Promise<Settings>;
+  archiveStatus(): Promise<ArchiveStatus>;
+  /** First-run setup: the key in the OS keyring, under a passphrase, or both. */
+  archiveCreate(passphrase: string | null, useKeyring: boolean): Promise<ArchiveStatus>;
+  /** Opens the archive: with the OS keyring when `passphrase` is null. */
+  archiveUnlock(passphrase: string | null): Promise<ArchiveStatus>;
+  archiveLock(): Promise<ArchiveStatus>;
+  /** The user is at work: restarts the idle timer of the auto-lock. */
+  archiveTouch(): Promise<void>;
+  archiveSearch(query: string, filter: Filter, sort: Sort, offset: number, limit: number): Promise<SearchPage>;
+  archiveFacets(): Promise<Facets>;
+  archiveCard(eptsNumber: string): Promise<RecordCard>;
+  archiveRenameDocument(id: number, name: string): Promise<DocumentView>;
+  archiveTagDocument(id: number, tags: string[]): Promise<DocumentView>;
+  archiveTrashDocument(id: number): Promise<void>;
+  /** Asks where to save (native dialog); resolves to the path, or null if cancelled. */
+  archiveExportDocument(id: number): Promise<string | null>;
+  /** Asks for files (native dialog) and imports them, attached to `vin` when given. */
+  archiveImportDocuments(vin: string | null): Promise<DocumentView[]>;
+  /** Where the webview reads a document's decrypted bytes (from memory, main window only). */
+  documentUrl(id: number): string;
 }
 
 function isCommandError(e: unknown): e is CommandError {
@@ -70,6 +98,22 @@ export const tauriBackend: Backend = {
   portalLogin: () => call<PortalUser>('portal_login'),
   portalStatus: () => call<PortalUser | null>('portal_status'),
   portalLogout: () => call<void>('portal_logout'),
+  setAutoLock: (minutes) => call<Settings>('set_auto_lock', { minutes }),
+  archiveStatus: () => call<ArchiveStatus>('archive_status'),
+  archiveCreate: (passphrase, useKeyring) => call<ArchiveStatus>('archive_create', { passphrase, useKeyring }),
+  archiveUnlock: (passphrase) => call<ArchiveStatus>('archive_unlock', { passphrase }),
+  archiveLock: () => call<ArchiveStatus>('archive_lock'),
+  archiveTouch: () => call<void>('archive_touch'),
+  archiveSearch: (query, filter, sort, offset, limit) =>
+    call<SearchPage>('archive_search', { query, filter, sort, offset, limit }),
+  archiveFacets: () => call<Facets>('archive_facets'),
+  archiveCard: (eptsNumber) => call<RecordCard>('archive_card', { eptsNumber }),
+  archiveRenameDocument: (id, name) => call<DocumentView>('archive_rename_document', { id, name }),
+  archiveTagDocument: (id, tags) => call<DocumentView>('archive_tag_document', { id, tags }),
+  archiveTrashDocument: (id) => call<void>('archive_trash_document', { id }),
+  archiveExportDocument: (id) => call<string | null>('archive_export_document', { id }),
+  archiveImportDocuments: (vin) => call<DocumentView[]>('archive_import_documents', { vin }),
+  documentUrl: (id) => convertFileSrc(String(id), 'epts-doc'),
 };
 
 /** Outside the shell there is no core: every command fails honestly with
@@ -83,6 +127,21 @@ export const offlineBackend: Backend = {
   portalLogin: () => unavailable(),
   portalStatus: () => unavailable(),
   portalLogout: () => unavailable(),
+  setAutoLock: () => unavailable(),
+  archiveStatus: () => unavailable(),
+  archiveCreate: () => unavailable(),
+  archiveUnlock: () => unavailable(),
+  archiveLock: () => unavailable(),
+  archiveTouch: () => unavailable(),
+  archiveSearch: () => unavailable(),
+  archiveFacets: () => unavailable(),
+  archiveCard: () => unavailable(),
+  archiveRenameDocument: () => unavailable(),
+  archiveTagDocument: () => unavailable(),
+  archiveTrashDocument: () => unavailable(),
+  archiveExportDocument: () => unavailable(),
+  archiveImportDocuments: () => unavailable(),
+  documentUrl: () => '',
 };
 
 function unavailable<T>(): Promise<T> {

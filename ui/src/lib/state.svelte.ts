@@ -22,6 +22,8 @@ export class AppState {
   section = $state<Section>('archive');
   info = $state<AppInfo | null>(null);
   error = $state<CommandError | null>(null);
+  /** Minutes of idleness after which the archive locks itself (0: never). */
+  autoLockMinutes = $state(15);
   /** True while a language change is on its way to the Rust side. */
   savingLang = $state(false);
 
@@ -38,6 +40,7 @@ export class AppState {
       if (isLang(settings.value.language)) this.lang = settings.value.language;
       // Reopen the section the user left (kept on the Rust side, like the language).
       if (isSection(settings.value.lastView)) this.section = settings.value.lastView;
+      this.autoLockMinutes = settings.value.autoLockMinutes ?? this.autoLockMinutes;
     } else {
       this.report(settings.reason);
     }
@@ -59,6 +62,14 @@ export class AppState {
       this.report(e);
     } finally {
       this.savingLang = false;
+    }
+  }
+
+  async setAutoLock(minutes: number): Promise<void> {
+    try {
+      this.autoLockMinutes = (await this.backend.setAutoLock(minutes)).autoLockMinutes;
+    } catch (e) {
+      this.report(e);
     }
   }
 

@@ -6,6 +6,12 @@ import type { Lang } from '$lib/bindings/Lang';
 import type { PortalUser } from '$lib/bindings/PortalUser';
 import type { Report } from '$lib/bindings/Report';
 import type { View } from '$lib/bindings/View';
+import type { ArchiveStatus } from '$lib/bindings/ArchiveStatus';
+import type { DocumentView } from '$lib/bindings/DocumentView';
+import type { EptsRecord } from '$lib/bindings/EptsRecord';
+import type { Filter } from '$lib/bindings/Filter';
+import type { RecordSummary } from '$lib/bindings/RecordSummary';
+import type { Sort } from '$lib/bindings/Sort';
 
 export type FakeBackend = {
   [K in keyof Backend]: Backend[K] & ReturnType<typeof vi.fn>;
@@ -36,26 +42,136 @@ export function report(kind: IdKind, input: string, extra: Partial<Report> = {})
   };
 }
 
+/** Synthetic record `n` (identifiers shaped like real ones, invented people). */
+export function record(n: number): EptsRecord {
+  const brands = ['LADA', 'Hyundai', 'Kia', 'Haval'];
+  return {
+    eptsNumber: `164301${String(n).padStart(9, '0')}`,
+    vin: `XTA2109904${String(n).padStart(7, '0')}`,
+    plate: n % 5 === 0 ? null : `А${String(100 + (n % 900))}ВС77`,
+    status: n % 4 === 3 ? 'Погашенный' : 'Действующий',
+    issueDate: '12.03.2021',
+    brand: brands[n % brands.length] ?? 'LADA',
+    model: 'Модель',
+    year: 2015 + (n % 10),
+    owner: `Владелец ${n}`,
+    region: '77',
+    hasRestrictions: n % 9 === 0,
+    extra: { colour: 'белый' },
+  };
+}
+
+function summary(r: EptsRecord): RecordSummary {
+  return {
+    eptsNumber: r.eptsNumber,
+    vin: r.vin,
+    plate: r.plate,
+    status: r.status,
+    brand: r.brand,
+    model: r.model,
+    year: r.year,
+    owner: r.owner,
+    hasRestrictions: r.hasRestrictions,
+    updatedAt: '2026-11-01T10:00:00Z',
+  };
+}
+
+export function archiveStatus(extra: Partial<ArchiveStatus> = {}): ArchiveStatus {
+  return {
+    state: 'open',
+    keyringAvailable: true,
+    inKeyring: false,
+    hasPassphrase: true,
+    lockedByIdle: false,
+    lockedByUser: false,
+    rekeyPending: false,
+    ...extra,
+  };
+}
+
+/** An archive of `total` synthetic records, searched by substring like the core does by prefix. */
+export function archiveOf(total: number) {
+  const matches = (query: string, filter: Filter) => (n: number) => {
+    const r = record(n);
+    const q = query.trim().toLowerCase();
+    const text = `${r.eptsNumber} ${r.vin} ${r.plate ?? ''} ${r.brand} ${r.owner}`.toLowerCase();
+    return (
+      (q === '' || text.includes(q)) &&
+      (filter.status === null || r.status === filter.status) &&
+      (filter.hasRestrictions === null || r.hasRestrictions === filter.hasRestrictions)
+    );
+  };
+  return {
+    archiveSearch: async (query: string, filter: Filter, _sort: Sort, offset: number, limit: number) => {
+      // Large archives are not filtered in full: a query narrows to the first 1000 numbers.
+      const pool = query.trim() === '' && filter.status === null ? null : Array.from({ length: Math.min(total, 1000) }, (_, i) => i).filter(matches(query, filter));
+      const count = pool ? pool.length : total;
+      const rows = Array.from({ length: Math.max(0, Math.min(limit, count - offset)) }, (_, i) => {
+        const n = pool ? (pool[offset + i] ?? 0) : offset + i;
+        return summary(record(n));
+      });
+      return { total: count, offset, rows };
+    },
+    archiveCard: async (eptsNumber: string) => {
+      const n = Number(eptsNumber.slice(6));
+      const current = record(n);
+      const documents: DocumentView[] = [
+        { id: 1, name: 'Выписка.pdf', kind: 'pdf', bytes: 120_000, vin: current.vin, tags: ['выписка'], importedAt: '2026-11-01T10:00:00Z', trashed: false },
+        { id: 2, name: 'Фото.jpg', kind: 'jpeg', bytes: 2_400_000, vin: current.vin, tags: [], importedAt: '2026-11-01T10:00:00Z', trashed: false },
+      ];
+      return {
+        record: current,
+        history: [{ version: 1, replacedAt: '2026-10-01T10:00:00Z', record: { ...current, status: 'Незавершенный' } }],
+        documents,
+      };
+    },
+  };
+}
+
 /** A backend whose every command is a spy; by default it answers like a
  * healthy core with Russian settings and no sandbox. */
 export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
   let language: Lang = 'ru';
   let lastView: View = 'archive';
+  let autoLockMinutes = 15;
+  const archive = archiveOf(300);
   const backend = {
     validateId: vi.fn(async (kind: IdKind, value: string) => report(kind, value)),
-    getSettings: vi.fn(async () => ({ language, lastView })),
+    getSettings: vi.fn(async () => ({ language, lastView, autoLockMinutes })),
     setLanguage: vi.fn(async (lang: Lang) => {
       language = lang;
-      return { language, lastView };
+      return { language, lastView, autoLockMinutes };
     }),
     setLastView: vi.fn(async (view: View) => {
       lastView = view;
-      return { language, lastView };
+      return { language, lastView, autoLockMinutes };
+    }),
+    setAutoLock: vi.fn(async (minutes: number) => {
+      autoLockMinutes = minutes;
+      return { language, lastView, autoLockMinutes };
     }),
     appInfo: vi.fn(async () => ({ ...INFO })),
     portalStatus: vi.fn(async (): Promise<PortalUser | null> => null),
     portalLogin: vi.fn(async (): Promise<PortalUser> => ({ ...OWNER })),
     portalLogout: vi.fn(async () => undefined),
+    archiveStatus: vi.fn(async () => archiveStatus()),
+    archiveCreate: vi.fn(async () => archiveStatus()),
+    archiveUnlock: vi.fn(async () => archiveStatus()),
+    archiveLock: vi.fn(async () => archiveStatus({ state: 'locked', lockedByUser: true })),
+    archiveTouch: vi.fn(async () => undefined),
+    archiveSearch: vi.fn(archive.archiveSearch),
+    archiveFacets: vi.fn(async () => ({ statuses: ['Действующий', 'Погашенный'], years: [2024, 2023] })),
+    archiveCard: vi.fn(archive.archiveCard),
+    archiveRenameDocument: vi.fn(async () => {
+      throw { code: 'invalid_input', message: 'Неверные данные' };
+    }),
+    archiveTagDocument: vi.fn(async () => {
+      throw { code: 'invalid_input', message: 'Неверные данные' };
+    }),
+    archiveTrashDocument: vi.fn(async () => undefined),
+    archiveExportDocument: vi.fn(async () => null),
+    archiveImportDocuments: vi.fn(async () => []),
+    documentUrl: vi.fn((id: number) => `epts-doc://localhost/${id}`),
   };
   for (const [name, impl] of Object.entries(overrides)) {
     (backend as Record<string, ReturnType<typeof vi.fn>>)[name] = vi.fn(impl);

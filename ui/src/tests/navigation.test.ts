@@ -44,10 +44,7 @@ describe('navigation', () => {
   it('shows honest empty states that say what each section will do', async () => {
     const user = userEvent.setup();
     render(App, { backend: fakeBackend() });
-    expect(screen.getByTestId('section-archive').textContent).toContain(
-      'Здесь будут ваши ЭПТС и выписки: поиск по VIN, ГРЗ, марке и дате — даже без интернета.',
-    );
-    for (const section of ['archive', 'prepare', 'upload'] as const) {
+    for (const section of ['prepare', 'upload'] as const) {
       await user.click(screen.getByTestId(`nav-${section}`));
       const root = screen.getByTestId(`section-${section}`);
       expect(root.textContent).toContain('Раздел в разработке');
@@ -68,7 +65,7 @@ describe('navigation', () => {
 
   it('reopens the section the user left', async () => {
     const backend = fakeBackend({
-      getSettings: async () => ({ language: 'ru' as const, lastView: 'settings' as const }),
+      getSettings: async () => ({ language: 'ru' as const, lastView: 'settings' as const, autoLockMinutes: 15 }),
     });
     render(App, { backend });
     await waitFor(() => expect(visibleSections()).toEqual(['settings']));

@@ -7,7 +7,7 @@ import { fakeBackend } from './fake-backend';
 
 describe('language', () => {
   it('reads the language persisted on the Rust side at start', async () => {
-    const backend = fakeBackend({ getSettings: async () => ({ language: 'en' as Lang, lastView: 'archive' as const }) });
+    const backend = fakeBackend({ getSettings: async () => ({ language: 'en' as Lang, lastView: 'archive' as const, autoLockMinutes: 15 }) });
     render(App, { backend });
     await waitFor(() => expect(screen.getByTestId('nav-archive').textContent).toContain('Archive'));
     expect(backend.getSettings).toHaveBeenCalledTimes(1);

@@ -245,40 +245,57 @@ pub struct SearchPage {
     pub rows: Vec<RecordSummary>,
 }
 
-/// Turns what a person typed into an FTS5 query: every word a prefix, each word also tried
-/// as a plate (Latin look-alikes → Cyrillic) and without separators (a VIN typed in groups).
+/// One typed word as FTS5 alternatives: itself as a prefix, as a plate (Latin look-alikes →
+/// Cyrillic) and as a VIN (the reverse), and — when it has separators, like a date
+/// `12.03` or a VIN typed `XTA-2109` — as a phrase of its parts.
+fn word_query(word: &str) -> Option<String> {
+    let parts: Vec<String> = word
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(str::to_uppercase)
+        .collect();
+    let joined = parts.concat();
+    if joined.is_empty() {
+        return None;
+    }
+    let plate: String = joined
+        .chars()
+        .map(crate::ids::latin_to_cyrillic_plate)
+        .collect();
+    let latin: String = joined
+        .chars()
+        .map(crate::ids::cyrillic_to_latin_vin)
+        .collect();
+    let mut alternatives: Vec<String> = Vec::new();
+    for v in [joined, plate, latin] {
+        let v = format!("\"{v}\"*");
+        if !alternatives.contains(&v) {
+            alternatives.push(v);
+        }
+    }
+    if parts.len() > 1 {
+        alternatives.push(format!("\"{}\"*", parts.join(" ")));
+    }
+    Some(format!("({})", alternatives.join(" OR ")))
+}
+
+/// Turns what a person typed into an FTS5 query: every word a prefix (see `word_query`);
+/// several words must all match — or, joined, match as one (a VIN typed in groups).
 /// Only letters and digits reach FTS5, so no input can be an FTS5 syntax error.
 pub(crate) fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split_whitespace()
-        .filter_map(|word| {
-            let clean: String = word
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_uppercase();
-            if clean.is_empty() {
-                return None;
-            }
-            let plate: String = clean
-                .chars()
-                .map(crate::ids::latin_to_cyrillic_plate)
-                .collect();
-            let latin: String = clean
-                .chars()
-                .map(crate::ids::cyrillic_to_latin_vin)
-                .collect();
-            let mut variants = vec![clean.clone()];
-            for v in [plate, latin] {
-                if !variants.contains(&v) {
-                    variants.push(v);
-                }
-            }
-            let alternatives: Vec<String> = variants.iter().map(|v| format!("\"{v}\"*")).collect();
-            Some(format!("({})", alternatives.join(" OR ")))
-        })
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
+    let terms: Vec<String> = input.split_whitespace().filter_map(word_query).collect();
+    match terms.len() {
+        0 => None,
+        1 => terms.into_iter().next(),
+        _ => {
+            let all = terms.join(" AND ");
+            let together: String = input.split_whitespace().collect();
+            Some(match word_query(&together) {
+                Some(one) => format!("({all}) OR {one}"),
+                None => all,
+            })
+        }
+    }
 }
 
 /// The FROM and WHERE of a search, and its arguments.

@@ -9,7 +9,7 @@ keyringAvailable: boolean,
 /**
  * The vault keeps its key in the OS keyring (it opens without a passphrase here).
  */
-inKeyring: boolean, hasPassphrase: boolean, lockedByIdle: boolean, 
+inKeyring: boolean, hasPassphrase: boolean, lockedByIdle: boolean, lockedByUser: boolean, 
 /**
  * A key rotation was interrupted and waits to be finished.
  */

@@ -3,4 +3,4 @@
 /**
  * A document as the UI lists it (the core's `Document`, with TypeScript bindings).
  */
-export type DocumentView = { id: bigint, name: string, kind: string, bytes: bigint, vin: string | null, tags: Array<string>, importedAt: string, trashed: boolean, };
+export type DocumentView = { id: number, name: string, kind: string, bytes: number, vin: string | null, tags: Array<string>, importedAt: string, trashed: boolean, };
