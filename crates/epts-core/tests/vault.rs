@@ -475,3 +475,63 @@ fn verify_running_beside_an_import_never_takes_a_new_documents_bytes() -> Result
     assert!(importer.verify()?.is_ok());
     Ok(())
 }
+
+/// A small tmpfs stands in for a full disk. Mounting needs root (as in CI and on this
+/// project's build machines); elsewhere the test says it did not run.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_a_clear_error_and_loses_nothing() -> Result {
+    let mount_point = tempfile::tempdir()?;
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+        .arg(mount_point.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("not run: mounting a small tmpfs needs root");
+        return Ok(());
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount_point.path());
+    let dir = mount_point.path().join("vault");
+    let mut v = Vault::create(&dir, PASS, KDF)?;
+    v.upsert_record(record("164301027146619", VIN, "А123ВС77", OWNER))?;
+    let scan: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut kept = Vec::new();
+    let err = loop {
+        match v.import_bytes(&format!("скан-{}.jpg", kept.len()), &scan, Some(VIN)) {
+            Ok(doc) => kept.push(doc.id),
+            Err(e) => break e,
+        }
+        assert!(kept.len() < 20, "a 2 MB disk filled up");
+    };
+    assert_eq!(err.code(), "disk_full", "{err}");
+    assert!(
+        err.message(Lang::Ru).contains("нет места"),
+        "{}",
+        err.message(Lang::Ru)
+    );
+    assert!(!kept.is_empty());
+    drop(v);
+    // Everything imported before the disk filled is whole; the failed import left nothing.
+    let v = Vault::open(&dir, PASS)?;
+    let report = v.verify()?;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(
+        v.documents(false)?.iter().map(|d| d.id).collect::<Vec<_>>(),
+        kept
+    );
+    for id in &kept {
+        assert_eq!(v.read_document(*id)?.as_slice(), scan.as_slice());
+    }
+    assert_eq!(v.record("164301027146619")?.owner.as_deref(), Some(OWNER));
+    Ok(())
+}

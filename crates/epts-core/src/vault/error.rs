@@ -63,7 +63,16 @@ impl VaultError {
 
 impl From<rusqlite::Error> for VaultError {
     fn from(e: rusqlite::Error) -> Self {
-        VaultError::Database(e.to_string())
+        match &e {
+            // A full disk is the user's to fix, not damage: say so, as for any other file.
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+                VaultError::Io {
+                    path: PathBuf::from("vault.db"),
+                    source: std::io::ErrorKind::StorageFull.into(),
+                }
+            }
+            _ => VaultError::Database(e.to_string()),
+        }
     }
 }
 
