@@ -4,14 +4,17 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_info",
+        "archive_backup",
         "archive_card",
         "archive_create",
         "archive_export_document",
         "archive_facets",
         "archive_import_documents",
         "archive_lock",
+        "archive_rekey",
         "archive_rename_document",
         "archive_search",
+        "archive_set_passphrase",
         "archive_status",
         "archive_tag_document",
         "archive_touch",

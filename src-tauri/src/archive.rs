@@ -523,6 +523,109 @@ pub async fn archive_import_documents(
     .await
 }
 
+/// Sets the archive's passphrase, or replaces it (then `current` must be the old one).
+#[tauri::command]
+pub async fn archive_set_passphrase(
+    current: Option<String>,
+    new: String,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, move |a| {
+        let (current, new) = (
+            current.map(zeroize::Zeroizing::new),
+            zeroize::Zeroizing::new(new),
+        );
+        a.with(|v| {
+            if v.protected_by().1 {
+                v.check_passphrase(current.as_deref().map_or("", String::as_str))?;
+            }
+            v.change_passphrase(&new, KdfParams::default())
+        })?;
+        a.status().map_err(boxed)
+    })
+    .await
+}
+
+/// What a backup from the desktop wrote, and where.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupDone {
+    pub path: String,
+    pub records: u32,
+    pub documents: u32,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// Asks where to save (native dialog) and writes a one-file encrypted backup there,
+/// protected by `passphrase`; `None` when the user cancelled.
+#[tauri::command]
+pub async fn archive_backup(
+    passphrase: String,
+    handle: AppHandle,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<Option<BackupDone>, CommandError> {
+    let passphrase = zeroize::Zeroizing::new(passphrase);
+    let lang = app.settings().language;
+    // A weak passphrase is refused before the dialog, not after the user chose a place.
+    if passphrase.chars().count() < 8 {
+        return Err(CommandError::from_localized(
+            &VaultError::WeakPassphrase,
+            lang,
+        ));
+    }
+    blocking(&archive, &app, |a| a.with(|_| Ok(()))).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let name = format!("epts-archive-{today}.eptsbak");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    crate::dialogs::save_file(&handle, &name, move |path| {
+        let _ = tx.send(path);
+    });
+    let Some(path) = rx
+        .await
+        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?
+    else {
+        return Ok(None);
+    };
+    blocking(&archive, &app, move |a| {
+        a.with(|v| {
+            let summary = v.backup(&path, &passphrase, KdfParams::default())?;
+            Ok(Some(BackupDone {
+                path: path.display().to_string(),
+                records: u32::try_from(summary.records).unwrap_or(u32::MAX),
+                documents: u32::try_from(summary.documents).unwrap_or(u32::MAX),
+                bytes: summary.bytes,
+            }))
+        })
+    })
+    .await
+}
+
+/// Rotates the vault key (or finishes an interrupted rotation).
+#[tauri::command]
+pub async fn archive_rekey(
+    passphrase: Option<String>,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<ArchiveStatus, CommandError> {
+    blocking(&archive, &app, move |a| {
+        let passphrase = passphrase.map(zeroize::Zeroizing::new);
+        a.with(|v| {
+            let keyring = if v.protected_by().0 {
+                Some(OsKeyring::open()?)
+            } else {
+                None
+            };
+            v.rekey(passphrase.as_deref().map(String::as_str), keyring.as_ref())
+                .map(|_| ())
+        })?;
+        a.status().map_err(boxed)
+    })
+    .await
+}
+
 #[tauri::command]
 pub fn set_auto_lock(
     minutes: u32,

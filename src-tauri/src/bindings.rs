@@ -2,7 +2,7 @@
 //! UI and the shell cannot drift apart silently: this test fails when ui/src/lib/bindings
 //! differs from what the Rust types say. `cargo xtask bindings` rewrites the files.
 
-use crate::archive::{ArchiveState, ArchiveStatus, DocumentView, Facets, RecordCard};
+use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, DocumentView, Facets, RecordCard};
 use crate::commands::AppInfo;
 use crate::error::CommandError;
 use crate::login::PortalUser;
@@ -27,6 +27,7 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<AppInfo>(&cfg)?,
         one::<ArchiveState>(&cfg)?,
         one::<ArchiveStatus>(&cfg)?,
+        one::<BackupDone>(&cfg)?,
         one::<DocumentView>(&cfg)?,
         one::<EptsRecord>(&cfg)?,
         one::<Facets>(&cfg)?,

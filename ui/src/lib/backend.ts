@@ -8,6 +8,7 @@
 import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { ArchiveStatus } from './bindings/ArchiveStatus';
+import type { BackupDone } from './bindings/BackupDone';
 import type { DocumentView } from './bindings/DocumentView';
 import type { Facets } from './bindings/Facets';
 import type { Filter } from './bindings/Filter';
@@ -59,6 +60,12 @@ export interface Backend {
   archiveExportDocument(id: number): Promise<string | null>;
   /** Asks for files (native dialog) and imports them, attached to `vin` when given. */
   archiveImportDocuments(vin: string | null): Promise<DocumentView[]>;
+  /** Sets the archive passphrase, or replaces it (`current`: the old one). */
+  archiveSetPassphrase(current: string | null, next: string): Promise<ArchiveStatus>;
+  /** Asks where to save (native dialog) and writes an encrypted backup; null if cancelled. */
+  archiveBackup(passphrase: string): Promise<BackupDone | null>;
+  /** Rotates the archive key, re-encrypting everything. */
+  archiveRekey(passphrase: string | null): Promise<ArchiveStatus>;
   /** Where the webview reads a document's decrypted bytes (from memory, main window only). */
   documentUrl(id: number): string;
 }
@@ -113,6 +120,9 @@ export const tauriBackend: Backend = {
   archiveTrashDocument: (id) => call<void>('archive_trash_document', { id }),
   archiveExportDocument: (id) => call<string | null>('archive_export_document', { id }),
   archiveImportDocuments: (vin) => call<DocumentView[]>('archive_import_documents', { vin }),
+  archiveSetPassphrase: (current, next) => call<ArchiveStatus>('archive_set_passphrase', { current, new: next }),
+  archiveBackup: (passphrase) => call<BackupDone | null>('archive_backup', { passphrase }),
+  archiveRekey: (passphrase) => call<ArchiveStatus>('archive_rekey', { passphrase }),
   documentUrl: (id) => convertFileSrc(String(id), 'epts-doc'),
 };
 
@@ -141,6 +151,9 @@ export const offlineBackend: Backend = {
   archiveTrashDocument: () => unavailable(),
   archiveExportDocument: () => unavailable(),
   archiveImportDocuments: () => unavailable(),
+  archiveSetPassphrase: () => unavailable(),
+  archiveBackup: () => unavailable(),
+  archiveRekey: () => unavailable(),
   documentUrl: () => '',
 };
 

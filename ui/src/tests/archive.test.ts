@@ -182,3 +182,30 @@ describe('archive', () => {
     expect(select.selectedOptions[0]?.textContent?.trim()).toBe('Никогда');
   });
 });
+
+describe('archive protection in settings', () => {
+  it('sets a passphrase, saves a backup and rotates the key through the core', async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ archiveStatus: async () => archiveStatus({ inKeyring: true, hasPassphrase: false }) });
+    render(App, { backend });
+    await user.click(screen.getByTestId('nav-settings'));
+    const card = await screen.findByTestId('archive-protection');
+    await waitFor(() => expect(card.textContent).toContain('Парольная фраза не задана'));
+    await user.type(within(card).getByTestId('protection-new'), 'новая длинная фраза');
+    await user.click(within(card).getByTestId('protection-set'));
+    expect(backend.archiveSetPassphrase).toHaveBeenCalledWith(null, 'новая длинная фраза');
+    await user.type(within(card).getByTestId('backup-passphrase'), 'фраза для копии');
+    await user.click(within(card).getByTestId('backup-save'));
+    expect(backend.archiveBackup).toHaveBeenCalledWith('фраза для копии');
+    expect((await within(card).findByTestId('protection-done')).textContent).toContain('/media/usb/epts-archive.eptsbak');
+  });
+
+  it('a locked archive says where to open it', async () => {
+    const backend = fakeBackend({ archiveStatus: async () => archiveStatus({ state: 'locked' }) });
+    render(App, { backend });
+    await userEvent.setup().click(screen.getByTestId('nav-settings'));
+    const card = await screen.findByTestId('archive-protection');
+    await waitFor(() => expect(card.textContent).toContain('Откройте архив'));
+    expect(within(card).queryByTestId('backup-save')).toBeNull();
+  });
+});

@@ -171,6 +171,9 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
     archiveTrashDocument: vi.fn(async () => undefined),
     archiveExportDocument: vi.fn(async () => null),
     archiveImportDocuments: vi.fn(async () => []),
+    archiveSetPassphrase: vi.fn(async () => archiveStatus()),
+    archiveBackup: vi.fn(async () => ({ path: '/media/usb/epts-archive.eptsbak', records: 300, documents: 2, bytes: 4_200_000 })),
+    archiveRekey: vi.fn(async () => archiveStatus()),
     documentUrl: vi.fn((id: number) => `epts-doc://localhost/${id}`),
   };
   for (const [name, impl] of Object.entries(overrides)) {

@@ -264,6 +264,20 @@ impl Vault {
         &self.dir
     }
 
+    /// Checks that `passphrase` is this vault's (before a change that should need it).
+    pub fn check_passphrase(&self, passphrase: &str) -> Result<(), VaultError> {
+        let wrap = self
+            .header
+            .passphrase
+            .as_ref()
+            .ok_or(VaultError::NoPassphraseSet)?;
+        if wrap.unseal(passphrase)?.bytes() == self.key.bytes() {
+            Ok(())
+        } else {
+            Err(VaultError::WrongPassphrase)
+        }
+    }
+
     /// Sets or replaces the passphrase (re-wrapping the same key; the data is untouched).
     pub fn change_passphrase(
         &mut self,
