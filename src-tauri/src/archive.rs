@@ -120,15 +120,12 @@ pub struct Facets {
 pub enum ArchiveError {
     #[error("the archive is locked")]
     Locked,
-    #[error("the file dialog failed: {0}")]
-    Dialog(String),
 }
 
 impl Localized for ArchiveError {
     fn code(&self) -> &'static str {
         match self {
             ArchiveError::Locked => "archive_locked",
-            ArchiveError::Dialog(_) => "dialog_failed",
         }
     }
 
@@ -137,10 +134,6 @@ impl Localized for ArchiveError {
             ArchiveError::Locked => lang.pick(
                 "Архив заперт. Откройте его, чтобы продолжить.",
                 "The archive is locked. Open it to go on.",
-            ),
-            ArchiveError::Dialog(_) => lang.pick(
-                "Не удалось открыть окно выбора файла. Повторите попытку.",
-                "Could not open the file dialog. Try again.",
             ),
         }
         .into()
@@ -477,15 +470,7 @@ pub async fn archive_export_document(
         a.with(|v| Ok(v.document(id)?.name))
     })
     .await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    crate::dialogs::save_file(&handle, &name, move |path| {
-        let _ = tx.send(path);
-    });
-    let lang = app.settings().language;
-    let Some(path) = rx
-        .await
-        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?
-    else {
+    let Some(path) = crate::dialogs::save_file(&handle, &name).await else {
         return Ok(None);
     };
     let shown = path.display().to_string();
@@ -504,14 +489,7 @@ pub async fn archive_import_documents(
     archive: Shared<'_>,
     app: State<'_, AppState>,
 ) -> Result<Vec<DocumentView>, CommandError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    crate::dialogs::pick_files(&handle, move |paths| {
-        let _ = tx.send(paths);
-    });
-    let lang = app.settings().language;
-    let paths = rx
-        .await
-        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?;
+    let paths = crate::dialogs::pick_files(&handle).await;
     blocking(&archive, &app, move |a| {
         a.with(|v| {
             paths
@@ -579,14 +557,7 @@ pub async fn archive_backup(
     blocking(&archive, &app, |a| a.with(|_| Ok(()))).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let name = format!("epts-archive-{today}.eptsbak");
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    crate::dialogs::save_file(&handle, &name, move |path| {
-        let _ = tx.send(path);
-    });
-    let Some(path) = rx
-        .await
-        .map_err(|e| CommandError::from_localized(&ArchiveError::Dialog(e.to_string()), lang))?
-    else {
+    let Some(path) = crate::dialogs::save_file(&handle, &name).await else {
         return Ok(None);
     };
     blocking(&archive, &app, move |a| {

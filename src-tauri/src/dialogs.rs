@@ -13,22 +13,25 @@ fn builder(app: &AppHandle) -> FileDialogBuilder<tauri::Wry> {
     }
 }
 
-/// «Save as» with `name` proposed; `done(None)` when the user cancels.
-pub fn save_file(app: &AppHandle, name: &str, done: impl FnOnce(Option<PathBuf>) + Send + 'static) {
-    builder(app)
-        .set_file_name(name)
-        .save_file(move |path| done(path.and_then(|p| p.into_path().ok())));
+/// «Save as» with `name` proposed; `None` when the user cancels (or the dialog never answers).
+pub async fn save_file(app: &AppHandle, name: &str) -> Option<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    builder(app).set_file_name(name).save_file(move |path| {
+        let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+    });
+    rx.await.ok().flatten()
 }
 
-/// «Open» for any number of files; `done(empty)` when the user cancels.
-pub fn pick_files(app: &AppHandle, done: impl FnOnce(Vec<PathBuf>) + Send + 'static) {
+/// «Open» for any number of files; empty when the user cancels.
+pub async fn pick_files(app: &AppHandle) -> Vec<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
     builder(app).pick_files(move |paths| {
-        done(
-            paths
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|p| p.into_path().ok())
-                .collect(),
-        )
+        let paths: Vec<PathBuf> = paths
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect();
+        let _ = tx.send(paths);
     });
+    rx.await.unwrap_or_default()
 }

@@ -5,6 +5,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+mod common;
+use common::Lcg;
+
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const PASS: &str = "тёплый вечер у реки";
@@ -96,18 +99,6 @@ fn a_wrong_or_missing_passphrase_is_explained() -> Result {
     assert_eq!(out.status.code(), Some(2), "no passphrase is a usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
     Ok(())
-}
-
-/// A tiny deterministic generator: the same kill moments on every run.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
 }
 
 #[cfg(unix)]

@@ -6,6 +6,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+mod common;
+use common::Lcg;
+
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const PASS: &str = "тёплый вечер у реки";
@@ -144,18 +147,6 @@ fn a_script_backs_up_restores_and_rotates_the_key() -> Result {
     let v = ok(&epts(&vault, &["verify", "--json"], &[]))?;
     assert_eq!(v["documentsChecked"], 1);
     Ok(())
-}
-
-/// A tiny deterministic generator: the same kill moments on every run.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
 }
 
 /// Runs `args` and kills it with SIGKILL after a random moment; true if it was still running.

@@ -320,7 +320,7 @@ fn search_understands_dates_grouped_vins_and_plates_typed_in_latin() -> Result {
         &r.vin[3..9],
         &r.vin[9..]
     );
-    assert_eq!(find(&grouped)?, [r.epts_number.clone()]);
+    assert_eq!(find(&grouped)?, std::slice::from_ref(&r.epts_number));
     // A date as written on the extract: day and month.
     let date = r.issue_date.clone().unwrap_or_default();
     let found = find(&date[..5])?;
@@ -336,21 +336,7 @@ fn search_understands_dates_grouped_vins_and_plates_typed_in_latin() -> Result {
     let plate = epts_synth::record(1).plate.unwrap_or_default();
     let latin: String = plate
         .chars()
-        .map(|c| match c {
-            'А' => 'A',
-            'В' => 'B',
-            'Е' => 'E',
-            'К' => 'K',
-            'М' => 'M',
-            'Н' => 'H',
-            'О' => 'O',
-            'Р' => 'P',
-            'С' => 'C',
-            'Т' => 'T',
-            'У' => 'Y',
-            'Х' => 'X',
-            other => other,
-        })
+        .map(epts_core::ids::cyrillic_to_latin_vin)
         .collect();
     assert!(
         find(&latin.to_lowercase())?.contains(&epts_synth::epts_number(1)),

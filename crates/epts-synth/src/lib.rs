@@ -4,41 +4,23 @@
 
 use epts_core::vault::EptsRecord;
 
-const VIN_WEIGHTS: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+/// Characters a VIN's serial part may use (no I, O, Q).
 const VIN_SERIAL: &[u8] = b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
 
-fn vin_value(c: u8) -> u32 {
-    match c {
-        b'0'..=b'9' => u32::from(c - b'0'),
-        b'A' | b'J' => 1,
-        b'B' | b'K' | b'S' => 2,
-        b'C' | b'L' | b'T' => 3,
-        b'D' | b'M' | b'U' => 4,
-        b'E' | b'N' | b'V' => 5,
-        b'F' | b'W' => 6,
-        b'G' | b'P' | b'X' => 7,
-        b'H' | b'Y' => 8,
-        _ => 9,
-    }
-}
-
-/// A VIN with a valid check digit from a manufacturer code (WMI) and a serial number.
+/// A VIN with a valid check digit from a manufacturer code (WMI) and a serial number; the
+/// check digit comes from the archive's own validator, so the two can never disagree.
 pub fn vin(wmi: &str, serial: u64) -> String {
     let mut chars: Vec<u8> = format!("{wmi}000000").into_bytes();
     chars.truncate(8);
     chars.push(b'0');
     chars.push(VIN_SERIAL[(serial % 30) as usize + 3]);
     chars.extend(format!("{:07}", serial % 10_000_000).into_bytes());
-    let sum: u32 = chars
-        .iter()
-        .zip(VIN_WEIGHTS)
-        .map(|(c, w)| vin_value(*c) * w)
-        .sum();
-    chars[8] = match sum % 11 {
-        10 => b'X',
-        d => b'0' + d as u8,
-    };
-    String::from_utf8_lossy(&chars).into_owned()
+    let draft = String::from_utf8_lossy(&chars).into_owned();
+    let check = epts_core::ids::Vin::parse(&draft)
+        .ok()
+        .and_then(|v| v.expected_check_digit())
+        .unwrap_or('0');
+    format!("{}{check}{}", &draft[..8], &draft[9..])
 }
 
 /// (WMI, brand, models).

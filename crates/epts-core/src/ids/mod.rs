@@ -20,7 +20,8 @@ mod snils;
 mod table;
 mod vin;
 
-pub(crate) use normalize::{
+/// The look-alike letter maps (Cyrillic А ↔ Latin A …), as identifiers normalise them.
+pub use normalize::{
     cyrillic_to_latin as cyrillic_to_latin_vin, latin_to_cyrillic as latin_to_cyrillic_plate,
 };
 

@@ -11,7 +11,7 @@ pub(crate) fn strip_separators(input: &str) -> String {
 }
 
 /// Cyrillic letters that look like Latin ones (as on a keyboard in the wrong layout).
-pub(crate) fn cyrillic_to_latin(c: char) -> char {
+pub fn cyrillic_to_latin(c: char) -> char {
     match c {
         'А' => 'A',
         'В' => 'B',
@@ -30,7 +30,7 @@ pub(crate) fn cyrillic_to_latin(c: char) -> char {
 }
 
 /// Latin letters that look like the twelve Cyrillic letters Russian plates use.
-pub(crate) fn latin_to_cyrillic(c: char) -> char {
+pub fn latin_to_cyrillic(c: char) -> char {
     match c {
         'A' => 'А',
         'B' => 'В',
