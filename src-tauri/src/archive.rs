@@ -492,10 +492,9 @@ pub async fn archive_import_documents(
     let paths = crate::dialogs::pick_files(&handle).await;
     blocking(&archive, &app, move |a| {
         a.with(|v| {
-            paths
-                .iter()
-                .map(|p| v.import_file(p, vin.as_deref()).map(DocumentView::from))
-                .collect()
+            let paths: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+            let docs = v.import_files(&paths, vin.as_deref())?;
+            Ok(docs.into_iter().map(DocumentView::from).collect())
         })
     })
     .await

@@ -257,9 +257,11 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         }
         Action::Import { files, vin } => {
             let mut vault = open()?;
+            // Files go in together, 64 at a time (one commit and one folder sync each).
             let mut imported = Vec::new();
-            for file in &files {
-                imported.push(vault.import_file(file, vin.as_deref())?);
+            for chunk in files.chunks(64) {
+                let paths: Vec<&Path> = chunk.iter().map(PathBuf::as_path).collect();
+                imported.extend(vault.import_files(&paths, vin.as_deref())?);
             }
             print(cmd.json, &imported, || {
                 imported

@@ -225,7 +225,7 @@ fn a_kill_during_key_rotation_loses_nothing_and_the_next_rekey_finishes() -> Res
     }
     let mut originals = Vec::new();
     for n in 0..12 {
-        let pdf = epts_synth::extract_pdf(&epts_synth::record(n), 150_000);
+        let pdf = epts_synth::extract_pdf(&epts_synth::record(n), 60_000);
         let doc = v.import_bytes(&format!("{n}.pdf"), &pdf, None)?;
         originals.push((doc.id, pdf));
     }

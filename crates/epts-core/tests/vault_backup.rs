@@ -344,3 +344,48 @@ fn search_understands_dates_grouped_vins_and_plates_typed_in_latin() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn files_imported_together_come_in_all_or_none() -> Result {
+    let dir = tempfile::tempdir()?;
+    let mut v = Vault::create(&dir.path().join("vault"), PASS, KDF)?;
+    let vin = epts_synth::record(2).vin;
+    let mut paths = Vec::new();
+    for n in 0..5 {
+        let path = dir.path().join(format!("скан-{n}.pdf"));
+        std::fs::write(
+            &path,
+            epts_synth::extract_pdf(&epts_synth::record(n), 5_000),
+        )?;
+        paths.push(path);
+    }
+    let missing = dir.path().join("нет-такого.pdf");
+    let with_missing: Vec<&Path> = paths
+        .iter()
+        .map(|p| p.as_path())
+        .chain([missing.as_path()])
+        .collect();
+    let err = v
+        .import_files(&with_missing, Some(&vin))
+        .expect_err("one file is missing");
+    assert_eq!(err.code(), "vault_io_error");
+    assert!(err.to_string().contains("нет-такого.pdf"), "{err}");
+    assert!(v.documents(true)?.is_empty(), "none of the batch came in");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("vault/blobs"))?.count(),
+        0,
+        "no blob left behind"
+    );
+
+    let all: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let docs = v.import_files(&all, Some(&vin))?;
+    assert_eq!(docs.len(), 5);
+    assert_eq!(v.documents_for_vin(&vin)?.len(), 5);
+    for (doc, path) in docs.iter().zip(&paths) {
+        assert_eq!(
+            v.read_document(doc.id)?.as_slice(),
+            std::fs::read(path)?.as_slice()
+        );
+    }
+    Ok(())
+}

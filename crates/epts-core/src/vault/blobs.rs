@@ -4,7 +4,6 @@
 
 use super::error::VaultError;
 use super::keys::{hex, random_bytes};
-use crate::fsutil::write_atomic;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use std::path::{Path, PathBuf};
@@ -46,6 +45,14 @@ impl BlobStore {
 
     /// Encrypts and stores `bytes`; returns the new blob's name.
     pub(crate) fn put(&self, bytes: &[u8]) -> Result<String, VaultError> {
+        let name = self.put_unsynced(bytes)?;
+        crate::fsutil::sync_dir(&self.dir).map_err(VaultError::io(&self.dir))?;
+        Ok(name)
+    }
+
+    /// [`BlobStore::put`] without the folder sync; call [`BlobStore::sync`] before a row
+    /// names the blob.
+    pub(crate) fn put_unsynced(&self, bytes: &[u8]) -> Result<String, VaultError> {
         let name = hex(&random_bytes::<16>()?);
         let nonce = random_bytes::<NONCE_LEN>()?;
         let sealed = self
@@ -63,8 +70,13 @@ impl BlobStore {
         file.extend_from_slice(&nonce);
         file.extend_from_slice(&sealed);
         let path = self.path(&name);
-        write_atomic(&path, &file).map_err(VaultError::io(&path))?;
+        crate::fsutil::write_whole(&path, &file).map_err(VaultError::io(&path))?;
         Ok(name)
+    }
+
+    /// Makes the blobs written so far durable (their names in the folder).
+    pub(crate) fn sync(&self) -> Result<(), VaultError> {
+        crate::fsutil::sync_dir(&self.dir).map_err(VaultError::io(&self.dir))
     }
 
     pub(crate) fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, BlobFault> {

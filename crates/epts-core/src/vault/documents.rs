@@ -132,25 +132,71 @@ pub(crate) fn insert(
     }
 }
 
-pub(crate) fn import_file(
+/// Imports files in one transaction: each blob is written and synced, the folder is synced
+/// once, then every row commits together. Any failure (a file too large or unreadable, a
+/// full disk) imports none of them and removes the blobs already written: the error names
+/// the file, and the archive is as it was.
+pub(crate) fn import_files(
     conn: &mut Connection,
     blobs: &Blobs,
-    path: &Path,
+    paths: &[&Path],
     vin: Option<&str>,
-) -> Result<Document, VaultError> {
-    let meta = std::fs::metadata(path).map_err(VaultError::io(path))?;
-    if meta.len() > MAX_DOCUMENT_BYTES {
-        return Err(VaultError::TooLarge {
-            path: path.to_owned(),
-            limit: MAX_DOCUMENT_BYTES,
-        });
+) -> Result<Vec<Document>, VaultError> {
+    let vin = clean_vin(vin)?;
+    let (generation, store) = blobs.writer();
+    let mut written: Vec<String> = Vec::new();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let committed = (|| -> Result<Vec<i64>, VaultError> {
+        let mut ids = Vec::with_capacity(paths.len());
+        for path in paths {
+            let meta = std::fs::metadata(path).map_err(VaultError::io(*path))?;
+            if meta.len() > MAX_DOCUMENT_BYTES {
+                return Err(VaultError::TooLarge {
+                    path: path.to_path_buf(),
+                    limit: MAX_DOCUMENT_BYTES,
+                });
+            }
+            let bytes = Zeroizing::new(std::fs::read(path).map_err(VaultError::io(*path))?);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "document".into());
+            let blob = store.put_unsynced(&bytes)?;
+            written.push(blob.clone());
+            let at = now();
+            tx.execute(
+                "INSERT INTO documents (blob, name, kind, bytes, vin, imported_at, key_epoch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    blob,
+                    clean_name(&name)?,
+                    sniff(&bytes),
+                    bytes.len() as i64,
+                    vin,
+                    at,
+                    generation
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
+                params![at, id.to_string()],
+            )?;
+            ids.push(id);
+        }
+        store.sync()?;
+        tx.commit()?;
+        Ok(ids)
+    })();
+    match committed {
+        Ok(ids) => ids.into_iter().map(|id| get(conn, id)).collect(),
+        Err(e) => {
+            for blob in &written {
+                let _ = store.remove(blob);
+            }
+            Err(e)
+        }
     }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(VaultError::io(path))?);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "document".into());
-    import_bytes(conn, blobs, &name, &bytes, vin)
 }
 
 pub(crate) fn get(conn: &Connection, id: i64) -> Result<Document, VaultError> {

@@ -352,7 +352,18 @@ impl Vault {
     }
 
     pub fn import_file(&mut self, path: &Path, vin: Option<&str>) -> Result<Document, VaultError> {
-        documents::import_file(&mut self.conn, &self.blobs, path, vin)
+        let mut docs = documents::import_files(&mut self.conn, &self.blobs, &[path], vin)?;
+        docs.pop()
+            .ok_or_else(|| VaultError::Invalid("nothing imported".into()))
+    }
+
+    /// Imports files together (one commit, one folder sync): all of them, or none.
+    pub fn import_files(
+        &mut self,
+        paths: &[&Path],
+        vin: Option<&str>,
+    ) -> Result<Vec<Document>, VaultError> {
+        documents::import_files(&mut self.conn, &self.blobs, paths, vin)
     }
 
     pub fn import_bytes(

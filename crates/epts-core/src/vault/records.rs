@@ -207,13 +207,25 @@ pub enum Sort {
 }
 
 impl Sort {
+    /// The ORDER BY, in the exact column order of the sort's index (db.rs), so SQLite walks
+    /// the index instead of sorting.
     fn order_by(self) -> &'static str {
         match self {
             Sort::Updated => "r.updated_at DESC, r.id DESC",
-            Sort::Year => "r.year IS NULL, r.year DESC, r.id DESC",
-            Sort::Brand => "r.brand IS NULL, r.brand, r.model, r.id",
-            Sort::Owner => "r.owner IS NULL, r.owner, r.id",
-            Sort::EptsNumber => "r.epts_number",
+            Sort::Year => "r.year DESC, r.id DESC",
+            Sort::Brand => "r.brand, r.model, r.id",
+            Sort::Owner => "r.owner, r.id",
+            Sort::EptsNumber => "r.epts_number, r.id",
+        }
+    }
+
+    fn index(self) -> &'static str {
+        match self {
+            Sort::Updated => "records_by_updated",
+            Sort::Year => "records_by_year",
+            Sort::Brand => "records_by_brand",
+            Sort::Owner => "records_by_owner",
+            Sort::EptsNumber => "records_by_number",
         }
     }
 }
@@ -298,27 +310,48 @@ pub(crate) fn fts_query(input: &str) -> Option<String> {
     }
 }
 
-/// The FROM and WHERE of a search, and its arguments.
-fn conditions(text: &str, filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
-    let mut sql = String::from(" FROM records r");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+/// Above this many text matches, a window of the list walks the sort's index and tests
+/// each entry against the matches; below it, the matches are sorted directly.
+const WALK_INDEX_ABOVE: u32 = 300;
+
+/// The filters beside the text, as SQL conditions on `r` and their arguments.
+fn filter_conditions(filter: &Filter) -> (Vec<&'static str>, Vec<rusqlite::types::Value>) {
     let mut wheres = Vec::new();
-    if let Some(q) = fts_query(text) {
-        // The FTS5 match as a rowid set lets SQLite walk the sort index instead of sorting.
-        wheres.push("r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)".to_owned());
-        args.push(q.into());
-    }
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(s) = &filter.status {
-        wheres.push("r.status = ?".into());
+        wheres.push("r.status = ?");
         args.push(s.clone().into());
     }
     if let Some(y) = filter.year {
-        wheres.push("r.year = ?".into());
+        wheres.push("r.year = ?");
         args.push(i64::from(y).into());
     }
     if let Some(h) = filter.has_restrictions {
-        wheres.push("r.has_restrictions = ?".into());
+        wheres.push("r.has_restrictions = ?");
         args.push(i64::from(h).into());
+    }
+    (wheres, args)
+}
+
+/// The FROM and WHERE of a search, and its arguments. `index` names the index to walk.
+fn conditions(
+    text: &str,
+    filter: &Filter,
+    index: Option<&str>,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from(" FROM records r");
+    if let Some(index) = index {
+        sql.push_str(" INDEXED BY ");
+        sql.push_str(index);
+    }
+    let (mut wheres, mut args) = filter_conditions(filter);
+    if let Some(q) = fts_query(text) {
+        // The FTS5 match as a rowid set: a membership test for each index entry walked.
+        wheres.insert(
+            0,
+            "r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)",
+        );
+        args.insert(0, q.into());
     }
     if !wheres.is_empty() {
         sql.push_str(" WHERE ");
@@ -333,18 +366,35 @@ pub(crate) fn search(
     filter: &Filter,
     limit: usize,
 ) -> Result<Vec<EptsRecord>, VaultError> {
-    let (from, mut args) = conditions(text, filter);
-    let sql = format!(
-        "SELECT r.data{from} ORDER BY {} LIMIT ?",
-        Sort::Updated.order_by()
-    );
-    args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
-    rows.map(|r| from_json(&r?)).collect()
+    let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+    let page = search_page(conn, text, filter, Sort::Updated, 0, limit)?;
+    page.rows
+        .iter()
+        .map(|row| get(conn, &row.epts_number))
+        .collect()
+}
+
+/// How many records match: from the FTS index alone when there are no filters, else from
+/// the narrow filter index.
+fn count(conn: &Connection, text: &str, filter: &Filter) -> Result<u32, VaultError> {
+    let fts = fts_query(text);
+    let (wheres, _) = filter_conditions(filter);
+    if let (Some(q), true) = (&fts, wheres.is_empty()) {
+        return Ok(conn
+            .prepare_cached("SELECT count(*) FROM records_fts WHERE records_fts MATCH ?1")?
+            .query_row([q], |r| r.get(0))?);
+    }
+    let index = (!wheres.is_empty()).then_some("records_by_filters");
+    let (from, args) = conditions(text, filter, index);
+    Ok(conn
+        .prepare_cached(&format!("SELECT count(*){from}"))?
+        .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
 }
 
 /// One window of the list: rows `offset..offset + limit` in `sort` order, and the total.
+///
+/// The window's ids come from the sort's covering index alone (OFFSET steps over index
+/// entries, not over record rows); only the rows shown are read from the table.
 pub(crate) fn search_page(
     conn: &Connection,
     text: &str,
@@ -353,20 +403,28 @@ pub(crate) fn search_page(
     offset: u32,
     limit: u32,
 ) -> Result<SearchPage, VaultError> {
-    let (from, args) = conditions(text, filter);
-    let total: u32 = conn
-        .prepare_cached(&format!("SELECT count(*){from}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let total = count(conn, text, filter)?;
+    if total == 0 || offset >= total {
+        return Ok(SearchPage {
+            total,
+            offset,
+            rows: Vec::new(),
+        });
+    }
+    // Many matches: walk the sort's index, testing each entry; few: sort the matches.
+    let walk = fts_query(text).is_none() || total > WALK_INDEX_ABOVE;
+    let (from, mut args) = conditions(text, filter, walk.then(|| sort.index()));
+    let order = sort.order_by();
     let sql = format!(
         "SELECT r.epts_number, r.vin, r.plate, r.status, r.brand, r.model, r.year, r.owner,
-                r.has_restrictions, r.updated_at{from} ORDER BY {} LIMIT ? OFFSET ?",
-        sort.order_by()
+                r.has_restrictions, r.updated_at
+         FROM records r WHERE r.id IN (SELECT r.id{from} ORDER BY {order} LIMIT ? OFFSET ?)
+         ORDER BY {order}"
     );
-    let mut all = args;
-    all.push(i64::from(limit.min(1000)).into());
-    all.push(i64::from(offset).into());
+    args.push(i64::from(limit.min(1000)).into());
+    args.push(i64::from(offset).into());
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(all), |r| {
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
         Ok(RecordSummary {
             epts_number: r.get(0)?,
             vin: r.get(1)?,
