@@ -73,38 +73,7 @@ pub struct RecordCard {
     pub record: EptsRecord,
     /// Earlier versions, newest first.
     pub history: Vec<RecordVersion>,
-    pub documents: Vec<DocumentView>,
-}
-
-/// A document as the UI lists it (the core's `Document`, with TypeScript bindings).
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentView {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub name: String,
-    pub kind: String,
-    #[ts(type = "number")]
-    pub bytes: u64,
-    pub vin: Option<String>,
-    pub tags: Vec<String>,
-    pub imported_at: String,
-    pub trashed: bool,
-}
-
-impl From<Document> for DocumentView {
-    fn from(d: Document) -> Self {
-        Self {
-            id: d.id,
-            name: d.name,
-            kind: d.kind,
-            bytes: d.bytes,
-            vin: d.vin,
-            tags: d.tags,
-            imported_at: d.imported_at,
-            trashed: d.trashed,
-        }
-    }
+    pub documents: Vec<Document>,
 }
 
 /// The values present in the archive, for the filter menus.
@@ -410,11 +379,7 @@ pub async fn archive_card(
             let record = v.record(&epts_number)?;
             Ok(RecordCard {
                 history: v.history(&epts_number)?,
-                documents: v
-                    .documents_for_vin(&record.vin)?
-                    .into_iter()
-                    .map(DocumentView::from)
-                    .collect(),
+                documents: v.documents_for_vin(&record.vin)?.into_iter().collect(),
                 record,
             })
         })
@@ -428,9 +393,9 @@ pub async fn archive_rename_document(
     name: String,
     archive: Shared<'_>,
     app: State<'_, AppState>,
-) -> Result<DocumentView, CommandError> {
+) -> Result<Document, CommandError> {
     blocking(&archive, &app, move |a| {
-        a.with(|v| v.rename_document(id, &name).map(DocumentView::from))
+        a.with(|v| v.rename_document(id, &name))
     })
     .await
 }
@@ -441,9 +406,9 @@ pub async fn archive_tag_document(
     tags: Vec<String>,
     archive: Shared<'_>,
     app: State<'_, AppState>,
-) -> Result<DocumentView, CommandError> {
+) -> Result<Document, CommandError> {
     blocking(&archive, &app, move |a| {
-        a.with(|v| v.set_document_tags(id, &tags).map(DocumentView::from))
+        a.with(|v| v.set_document_tags(id, &tags))
     })
     .await
 }
@@ -488,13 +453,13 @@ pub async fn archive_import_documents(
     handle: AppHandle,
     archive: Shared<'_>,
     app: State<'_, AppState>,
-) -> Result<Vec<DocumentView>, CommandError> {
+) -> Result<Vec<Document>, CommandError> {
     let paths = crate::dialogs::pick_files(&handle).await;
     blocking(&archive, &app, move |a| {
         a.with(|v| {
             let paths: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
             let docs = v.import_files(&paths, vin.as_deref())?;
-            Ok(docs.into_iter().map(DocumentView::from).collect())
+            Ok(docs.into_iter().collect())
         })
     })
     .await

@@ -2,14 +2,16 @@
 //! UI and the shell cannot drift apart silently: this test fails when ui/src/lib/bindings
 //! differs from what the Rust types say. `cargo xtask bindings` rewrites the files.
 
-use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, DocumentView, Facets, RecordCard};
+use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, Facets, RecordCard};
 use crate::commands::AppInfo;
 use crate::error::CommandError;
 use crate::login::PortalUser;
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
 use epts_core::settings::{Settings, View};
-use epts_core::vault::{EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort};
+use epts_core::vault::{
+    Document, EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort,
+};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
 
@@ -28,7 +30,7 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<ArchiveState>(&cfg)?,
         one::<ArchiveStatus>(&cfg)?,
         one::<BackupDone>(&cfg)?,
-        one::<DocumentView>(&cfg)?,
+        one::<Document>(&cfg)?,
         one::<EptsRecord>(&cfg)?,
         one::<Facets>(&cfg)?,
         one::<Filter>(&cfg)?,

@@ -22,12 +22,15 @@ use zeroize::Zeroizing;
 pub const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "DocumentView"))]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub name: String,
     /// What the bytes are, by content: pdf, jpeg, png, tiff, zip, other.
     pub kind: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     pub vin: Option<String>,
     pub tags: Vec<String>,
@@ -96,6 +99,28 @@ pub(crate) struct Restored {
     pub trashed_at: Option<String>,
 }
 
+/// A document's row and its journal entry, in the caller's transaction.
+fn insert_row(
+    tx: &Transaction<'_>,
+    blob: &str,
+    meta: &Restored,
+    bytes: &[u8],
+    generation: u32,
+) -> Result<i64, VaultError> {
+    tx.execute(
+        "INSERT INTO documents (blob, name, kind, bytes, vin, tags, imported_at, trashed_at, key_epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![blob, meta.name, sniff(bytes), bytes.len() as i64, meta.vin, meta.tags.join(","),
+                meta.imported_at, meta.trashed_at, generation],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
+        params![now(), id.to_string()],
+    )?;
+    Ok(id)
+}
+
 pub(crate) fn insert(
     conn: &mut Connection,
     blobs: &Blobs,
@@ -106,19 +131,8 @@ pub(crate) fn insert(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (generation, store) = blobs.writer();
     let blob = store.put(bytes)?;
-    let at = now();
     let committed = (|| -> Result<i64, VaultError> {
-        tx.execute(
-            "INSERT INTO documents (blob, name, kind, bytes, vin, tags, imported_at, trashed_at, key_epoch)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![blob, meta.name, sniff(bytes), bytes.len() as i64, meta.vin, meta.tags.join(","),
-                    meta.imported_at, meta.trashed_at, generation],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
-            params![at, id.to_string()],
-        )?;
+        let id = insert_row(&tx, &blob, meta, bytes, generation)?;
         tx.commit()?;
         Ok(id)
     })();
@@ -161,28 +175,16 @@ pub(crate) fn import_files(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "document".into());
+            let meta = Restored {
+                name: clean_name(&name)?,
+                vin: vin.clone(),
+                tags: Vec::new(),
+                imported_at: now(),
+                trashed_at: None,
+            };
             let blob = store.put_unsynced(&bytes)?;
             written.push(blob.clone());
-            let at = now();
-            tx.execute(
-                "INSERT INTO documents (blob, name, kind, bytes, vin, imported_at, key_epoch)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    blob,
-                    clean_name(&name)?,
-                    sniff(&bytes),
-                    bytes.len() as i64,
-                    vin,
-                    at,
-                    generation
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO journal (at, kind, detail) VALUES (?1, 'document_imported', ?2)",
-                params![at, id.to_string()],
-            )?;
-            ids.push(id);
+            ids.push(insert_row(&tx, &blob, &meta, &bytes, generation)?);
         }
         store.sync()?;
         tx.commit()?;
