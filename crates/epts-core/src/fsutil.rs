@@ -7,13 +7,6 @@ use std::path::Path;
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename over
 /// the target, fsync the folder (so the rename itself survives a power cut).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = write_whole(path, bytes)?;
-    sync_dir(&dir)
-}
-
-/// [`write_atomic`] without the folder sync, for many files in one folder: the caller
-/// syncs the folder once, after the last file, before it relies on any of them.
-pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -23,7 +16,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::Path
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
-    Ok(dir.to_owned())
+    sync_dir(dir)
 }
 
 /// Makes renames and removals in `dir` durable on Unix; on Windows directories cannot be

@@ -69,8 +69,19 @@ impl BlobStore {
         file.extend_from_slice(MAGIC);
         file.extend_from_slice(&nonce);
         file.extend_from_slice(&sealed);
+        // Straight under its final name, no temp file and rename: no row names the blob
+        // until it is whole and synced, so a write cut short is an unlisted blob, which
+        // `verify` removes like any orphan.
         let path = self.path(&name);
-        crate::fsutil::write_whole(&path, &file).map_err(VaultError::io(&path))?;
+        let written = (|| {
+            let mut out = std::fs::File::create_new(&path)?;
+            std::io::Write::write_all(&mut out, &file)?;
+            out.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&path);
+            return Err(VaultError::io(&path)(e));
+        }
         Ok(name)
     }
 

@@ -107,6 +107,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_by_owner ON records(owner, id, status, year, has_restrictions);
     CREATE INDEX records_by_number ON records(epts_number, id, status, year, has_restrictions);
     CREATE INDEX records_by_filters ON records(has_restrictions, status, year);
+    -- One-letter prefixes indexed too: the first keystroke of a search is one letter.
+    DROP TABLE records_fts;
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        epts_number, vin, plate, brand, model, owner, region, issue_date,
+        content='records', content_rowid='id', prefix='1 2 3 4'
+    );
+    INSERT INTO records_fts(records_fts) VALUES ('rebuild');
     "#,
 ];
 

@@ -311,8 +311,9 @@ pub(crate) fn fts_query(input: &str) -> Option<String> {
 }
 
 /// Above this many text matches, a window of the list walks the sort's index and tests
-/// each entry against the matches; below it, the matches are sorted directly.
-const WALK_INDEX_ABOVE: u32 = 300;
+/// each entry against the matches; below it, the matches are sorted directly (measured
+/// break-even at 100 000 records: 1 000–2 000 matches, docs/benchmarks.md).
+const WALK_INDEX_ABOVE: u32 = 1500;
 
 /// The filters beside the text, as SQL conditions on `r` and their arguments.
 fn filter_conditions(filter: &Filter) -> (Vec<&'static str>, Vec<rusqlite::types::Value>) {
