@@ -92,21 +92,7 @@ fn met(ok: bool) -> &'static str {
 fn plate_in_latin(plate: &str) -> String {
     plate
         .chars()
-        .map(|c| match c {
-            'А' => 'A',
-            'В' => 'B',
-            'Е' => 'E',
-            'К' => 'K',
-            'М' => 'M',
-            'Н' => 'H',
-            'О' => 'O',
-            'Р' => 'P',
-            'С' => 'C',
-            'Т' => 'T',
-            'У' => 'Y',
-            'Х' => 'X',
-            other => other,
-        })
+        .map(epts_core::ids::cyrillic_to_latin_vin)
         .collect()
 }
 
