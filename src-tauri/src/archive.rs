@@ -422,6 +422,48 @@ pub async fn archive_trash_document(
     blocking(&archive, &app, move |a| a.with(|v| v.trash_document(id))).await
 }
 
+/// The documents in the trash, newest first.
+#[tauri::command]
+pub async fn archive_trash(
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<Vec<Document>, CommandError> {
+    blocking(&archive, &app, |a| {
+        a.with(|v| {
+            let mut trashed: Vec<Document> = v
+                .documents(true)?
+                .into_iter()
+                .filter(|d| d.trashed)
+                .collect();
+            trashed.reverse();
+            Ok(trashed)
+        })
+    })
+    .await
+}
+
+/// Takes a document back out of the trash.
+#[tauri::command]
+pub async fn archive_restore_document(
+    id: i64,
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<(), CommandError> {
+    blocking(&archive, &app, move |a| a.with(|v| v.restore_document(id))).await
+}
+
+/// Deletes the documents in the trash for good; returns how many.
+#[tauri::command]
+pub async fn archive_empty_trash(
+    archive: Shared<'_>,
+    app: State<'_, AppState>,
+) -> Result<u32, CommandError> {
+    blocking(&archive, &app, |a| {
+        a.with(|v| Ok(u32::try_from(v.empty_trash()?).unwrap_or(u32::MAX)))
+    })
+    .await
+}
+
 /// Asks where to save the document (the native dialog) and writes it there; `None` when
 /// the user cancelled.
 #[tauri::command]

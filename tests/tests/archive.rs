@@ -36,6 +36,16 @@ fn screenshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
 }
 
+async fn wait_count(app: &App, selector: &str, expected: usize) -> Result<()> {
+    for _ in 0..100 {
+        if app.all(selector).await?.len() == expected {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("`{selector}` never matched {expected} elements")
+}
+
 async fn wait_rows(app: &App, expected: usize) -> Result<()> {
     for _ in 0..100 {
         if app
@@ -129,6 +139,30 @@ async fn the_lock_screen_search_card_and_documents_work_offline() -> Result<()> 
         app.screenshot(&screenshots().join("archive-document.png"))
             .await?;
         app.click("viewer-close").await?;
+
+        // The photo goes to the trash and comes back from it.
+        app.all("[data-testid='document-tile'][data-kind='jpeg']")
+            .await?
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("a photo tile"))?
+            .click()
+            .await?;
+        app.click("viewer-trash").await?;
+        wait_count(&app, "[data-testid='document-tile']", 1).await?;
+        app.click("archive-trash").await?;
+        app.get("trash-item").await?;
+        // WebKitWebDriver leaves out the ellipsised name from an element's text; read the DOM.
+        let listed = app
+            .js("return document.querySelector(\"[data-testid='trash-item']\").textContent")
+            .await?;
+        ensure!(
+            listed.as_str().is_some_and(|t| t.contains("Landscape_1.jpg")),
+            "the trash lists the photo: {listed}"
+        );
+        app.click("trash-restore").await?;
+        app.get("trash-empty").await?;
+        app.click("trash-close").await?;
+        wait_count(&app, "[data-testid='document-tile']", 2).await?;
 
         // Another window's request or a locked archive gets no bytes.
         app.click("archive-lock").await?;

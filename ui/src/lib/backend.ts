@@ -56,6 +56,11 @@ export interface Backend {
   archiveRenameDocument(id: number, name: string): Promise<DocumentView>;
   archiveTagDocument(id: number, tags: string[]): Promise<DocumentView>;
   archiveTrashDocument(id: number): Promise<void>;
+  /** The documents in the trash, newest first. */
+  archiveTrash(): Promise<DocumentView[]>;
+  archiveRestoreDocument(id: number): Promise<void>;
+  /** Deletes the trash for good; resolves to how many documents were deleted. */
+  archiveEmptyTrash(): Promise<number>;
   /** Asks where to save (native dialog); resolves to the path, or null if cancelled. */
   archiveExportDocument(id: number): Promise<string | null>;
   /** Asks for files (native dialog) and imports them, attached to `vin` when given. */
@@ -118,6 +123,9 @@ export const tauriBackend: Backend = {
   archiveRenameDocument: (id, name) => call<DocumentView>('archive_rename_document', { id, name }),
   archiveTagDocument: (id, tags) => call<DocumentView>('archive_tag_document', { id, tags }),
   archiveTrashDocument: (id) => call<void>('archive_trash_document', { id }),
+  archiveTrash: () => call<DocumentView[]>('archive_trash'),
+  archiveRestoreDocument: (id) => call<void>('archive_restore_document', { id }),
+  archiveEmptyTrash: () => call<number>('archive_empty_trash'),
   archiveExportDocument: (id) => call<string | null>('archive_export_document', { id }),
   archiveImportDocuments: (vin) => call<DocumentView[]>('archive_import_documents', { vin }),
   archiveSetPassphrase: (current, next) => call<ArchiveStatus>('archive_set_passphrase', { current, new: next }),
@@ -149,6 +157,9 @@ export const offlineBackend: Backend = {
   archiveRenameDocument: () => unavailable(),
   archiveTagDocument: () => unavailable(),
   archiveTrashDocument: () => unavailable(),
+  archiveTrash: () => unavailable(),
+  archiveRestoreDocument: () => unavailable(),
+  archiveEmptyTrash: () => unavailable(),
   archiveExportDocument: () => unavailable(),
   archiveImportDocuments: () => unavailable(),
   archiveSetPassphrase: () => unavailable(),

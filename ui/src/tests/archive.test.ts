@@ -209,3 +209,25 @@ describe('archive protection in settings', () => {
     expect(within(card).queryByTestId('backup-save')).toBeNull();
   });
 });
+
+describe('archive trash', () => {
+  it('brings a document back, and empties the trash only after a second confirmation', async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend();
+    render(App, { backend });
+    await screen.findByTestId('archive-list');
+    await user.click(screen.getByTestId('archive-trash'));
+    const dialog = await screen.findByTestId('trash-dialog');
+    expect((await within(dialog).findByTestId('trash-item')).textContent).toContain('Старый скан.jpg');
+    await user.click(within(dialog).getByTestId('trash-restore'));
+    expect(backend.archiveRestoreDocument).toHaveBeenCalledWith(7);
+    await user.click(within(dialog).getByTestId('trash-empty-all'));
+    expect(backend.archiveEmptyTrash).not.toHaveBeenCalled();
+    expect(dialog.textContent).toContain('без возможности восстановления');
+    await user.click(within(dialog).getByTestId('trash-confirm'));
+    expect(backend.archiveEmptyTrash).toHaveBeenCalledTimes(1);
+    expect((await within(dialog).findByRole('status')).textContent).toContain('Удалено навсегда: 1');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByTestId('trash-dialog')).toBeNull());
+  });
+});

@@ -169,6 +169,11 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
       throw { code: 'invalid_input', message: 'Неверные данные' };
     }),
     archiveTrashDocument: vi.fn(async () => undefined),
+    archiveTrash: vi.fn(async (): Promise<DocumentView[]> => [
+      { id: 7, name: 'Старый скан.jpg', kind: 'jpeg', bytes: 90_000, vin: null, tags: [], importedAt: '2026-10-01T10:00:00Z', trashed: true },
+    ]),
+    archiveRestoreDocument: vi.fn(async () => undefined),
+    archiveEmptyTrash: vi.fn(async () => 1),
     archiveExportDocument: vi.fn(async () => null),
     archiveImportDocuments: vi.fn(async () => []),
     archiveSetPassphrase: vi.fn(async () => archiveStatus()),

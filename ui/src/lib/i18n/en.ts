@@ -124,6 +124,17 @@ export const en: Dict = {
         other: 'The passport is not valid: no deals are possible until its status changes.',
       },
     },
+    trash: {
+      open: 'Trash',
+      title: 'Trash',
+      empty: 'The trash is empty.',
+      restore: 'Restore',
+      emptyAll: 'Empty the trash',
+      confirm: 'Delete for good',
+      confirmHint: 'The documents in the trash will be deleted and cannot be brought back.',
+      deleted: 'Deleted for good',
+      close: 'Close',
+    },
     documents: {
       title: 'Documents',
       none: 'No documents are attached to this vehicle.',
