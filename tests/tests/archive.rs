@@ -32,8 +32,10 @@ fn shared_testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata")
 }
 
+/// Where the flow's screenshots go (never into the source tree; docs/screenshots holds
+/// copies chosen by hand).
 fn screenshots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    epts_e2e::artifacts_dir("archive_browse")
 }
 
 async fn wait_count(app: &App, selector: &str, expected: usize) -> Result<()> {
