@@ -1,6 +1,7 @@
 //! Test-only controls under `/__sim/`: read the confirmation code a phone would get, and
 //! switch faults on and off. A real portal has nothing of the kind; the app never calls it.
 
+use crate::data::{AccountState, HistoryEntry};
 use crate::html::{Site, page};
 use crate::state::{Fault, Sim, normalize_login};
 use axum::Json;
@@ -9,6 +10,8 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use std::time::{Duration, Instant};
+use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, Deserialize)]
 pub struct CodeQuery {
@@ -39,6 +42,151 @@ pub async fn clear_fault(State(sim): State<Sim>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// What `POST /__sim/expire` ends at once (expiry tests need no sleeping).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expirable {
+    ConfirmationCodes,
+    AuthorizationCodes,
+    Sessions,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExpireRequest {
+    what: Expirable,
+}
+
+pub async fn expire(State(sim): State<Sim>, Json(req): Json<ExpireRequest>) -> StatusCode {
+    sim.expire(req.what);
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /__sim/limits`: any of the lifetimes (milliseconds) and attempt counts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsRequest {
+    confirmation_ttl_ms: Option<u64>,
+    auth_code_ttl_ms: Option<u64>,
+    session_idle_ms: Option<u64>,
+    code_block_ms: Option<u64>,
+    max_password_attempts: Option<u32>,
+    max_code_attempts: Option<u32>,
+}
+
+pub async fn set_limits(State(sim): State<Sim>, Json(req): Json<LimitsRequest>) -> StatusCode {
+    let mut s = sim.lock();
+    let l = &mut s.limits;
+    let ms = Duration::from_millis;
+    if let Some(v) = req.confirmation_ttl_ms {
+        l.confirmation_ttl = ms(v);
+    }
+    if let Some(v) = req.auth_code_ttl_ms {
+        l.auth_code_ttl = ms(v);
+    }
+    if let Some(v) = req.session_idle_ms {
+        l.session_idle = ms(v);
+    }
+    if let Some(v) = req.code_block_ms {
+        l.code_block = ms(v);
+    }
+    if let Some(v) = req.max_password_attempts {
+        l.max_password_attempts = v.max(1);
+    }
+    if let Some(v) = req.max_code_attempts {
+        l.max_code_attempts = v.max(1);
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /__sim/account`: puts one account into the state a test needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountRequest {
+    login: String,
+    /// `ok`, `unconfirmed`, `not_linked` or `blocked`.
+    state: Option<String>,
+    /// Whether the consent page is skipped (given before) or shown.
+    consent: Option<bool>,
+    /// A temporary block for wrong codes, starting now.
+    code_blocked: Option<bool>,
+    /// Forget wrong attempts and blocks.
+    reset: Option<bool>,
+}
+
+pub async fn set_account(State(sim): State<Sim>, Json(req): Json<AccountRequest>) -> Response {
+    let mut s = sim.lock();
+    let Some(id) = s.user_by_login(&req.login).map(|u| u.id) else {
+        return crate::api::error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Нет такой учётной записи",
+        );
+    };
+    if req.reset == Some(true) {
+        s.wrong_passwords.remove(&id);
+        s.blocked.remove(&id);
+        s.code_blocked_until.remove(&id);
+    }
+    if let Some(state) = req.state.as_deref() {
+        let (state, status) = match state {
+            "ok" => (AccountState::Ok, "активна"),
+            "unconfirmed" => (AccountState::Unconfirmed, "требуется подтверждение"),
+            "not_linked" => (AccountState::NotLinked, "активна"),
+            "blocked" => (AccountState::Blocked, "приостановлена"),
+            _ => {
+                return crate::api::error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "state: ok, unconfirmed, not_linked или blocked",
+                );
+            }
+        };
+        if state == AccountState::Blocked {
+            s.blocked.insert(id);
+        } else {
+            s.blocked.remove(&id);
+        }
+        if let Some(u) = s.user_mut(id) {
+            u.state = state;
+            u.profile.account_status = status;
+        }
+    }
+    match req.consent {
+        Some(true) => {
+            s.consent.insert(id);
+        }
+        Some(false) => {
+            s.consent.remove(&id);
+        }
+        None => {}
+    }
+    if req.code_blocked == Some(true) {
+        let until = Instant::now() + s.limits.code_block;
+        s.code_blocked_until.insert(id, until);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /__sim/touch`: `count` records of `login` change now (a new plate and a journal
+/// entry), so an incremental sync has something to fetch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TouchRequest {
+    login: String,
+    count: usize,
+}
+
+pub async fn touch(State(sim): State<Sim>, Json(req): Json<TouchRequest>) -> Response {
+    match sim.touch(&req.login, req.count) {
+        Some(changed) => Json(serde_json::json!({ "updated": changed })).into_response(),
+        None => crate::api::error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Нет такой учётной записи",
+        ),
+    }
+}
+
 impl Sim {
     /// The last confirmation code sent to `login` (what the user's phone would show).
     pub fn last_code(&self, login: &str) -> Option<String> {
@@ -54,55 +202,167 @@ impl Sim {
             return None;
         }
         let id = user.id;
-        let session = crate::state::token(24);
-        s.sessions.insert(session.clone(), id);
-        Some(session)
+        Some(s.open_session(id))
     }
 
-    /// Sets (or clears) the fault the next requests meet.
+    /// Sets (or clears) the fault the next requests meet. A login failure waits for the
+    /// next logins (`remaining` counts logins) and leaves other requests alone.
     pub fn set_fault(&self, fault: Option<Fault>, remaining: Option<u32>) {
         let mut s = self.lock();
-        s.fault = fault;
-        s.fault_remaining = remaining;
+        match fault {
+            Some(Fault::LoginError { error }) => s.login_fault = Some((error, remaining)),
+            None => {
+                s.fault = None;
+                s.fault_remaining = None;
+                s.login_fault = None;
+            }
+            other => {
+                s.fault = other;
+                s.fault_remaining = remaining;
+            }
+        }
+    }
+
+    /// Ends every confirmation code, authorization code or session at once.
+    pub fn expire(&self, what: Expirable) {
+        let now = Instant::now();
+        let mut s = self.lock();
+        match what {
+            Expirable::ConfirmationCodes => {
+                for p in s.pending.values_mut() {
+                    if let Some((_, expires)) = &mut p.code {
+                        *expires = now;
+                    }
+                }
+            }
+            Expirable::AuthorizationCodes => {
+                for c in s.auth_codes.values_mut() {
+                    c.expires = now;
+                }
+            }
+            Expirable::Sessions => {
+                for session in s.sessions.values_mut() {
+                    session.expires = now;
+                }
+            }
+        }
+    }
+
+    /// Changes `count` records of `login` now; returns their ePTS numbers. Successive calls
+    /// go on through the list, so they change different records.
+    pub fn touch(&self, login: &str, count: usize) -> Option<Vec<String>> {
+        let mut s = self.lock();
+        let id = s.user_by_login(login)?.id;
+        let len = s.user(id)?.vehicles.len();
+        let start = s.touched.get(&id).copied().unwrap_or(0);
+        let mut changed = Vec::new();
+        for k in 0..count.min(len) {
+            let stamp = s.next_update_stamp();
+            let at = stamp.format(&Rfc3339).unwrap_or_default();
+            let round = (start + k) / len.max(1);
+            let Some(v) = s
+                .user_mut(id)
+                .and_then(|u| u.vehicles.get_mut((start + k) % len))
+            else {
+                break;
+            };
+            let plate = format!(
+                "М{:03}РК{}",
+                (start + k + round * 7) % 999 + 1,
+                77 + round % 20
+            );
+            v.plate = Some(plate.clone());
+            v.updated_at = at.clone();
+            v.history.push(HistoryEntry {
+                event_date: at,
+                operation_name: "Регистрационное действие".into(),
+                description: format!("Изменение регистрационного знака на {plate}"),
+            });
+            changed.push(v.vehicle_e_passport_id.clone());
+        }
+        s.touched.insert(id, start + changed.len());
+        Some(changed)
     }
 }
 
-/// Applies the current fault to a portal or ESIA request.
+/// Applies the current fault to a portal or ESIA request. API paths get JSON bodies, pages
+/// get HTML; both carry a stable code (`http_500`, `maintenance`, …).
 pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
     let fault = sim.lock().take_fault();
+    let api = request.uri().path().starts_with("/api/");
     match fault {
         Some(Fault::Status { status }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, Html(page(Site::Portal, "Ошибка сервера", "<h1>Сервис временно недоступен</h1>")))
+            let code = match status.as_u16() {
+                500 => "http_500",
+                502 => "http_502",
+                503 => "http_503",
+                504 => "http_504",
+                _ => "http_error",
+            };
+            if api {
+                return crate::api::error(
+                    status,
+                    code,
+                    format!("Сервис временно недоступен (ошибка {})", status.as_u16()),
+                );
+            }
+            (
+                status,
+                Html(page(
+                    Site::Portal,
+                    "Ошибка сервера",
+                    &format!(
+                        r#"<h1 data-testid="error" data-error-code="{code}">Сервис временно недоступен</h1><p>Ошибка {}. Повторите попытку позже.</p>"#,
+                        status.as_u16()
+                    ),
+                )),
+            )
                 .into_response()
         }
-        Some(Fault::Maintenance) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [("retry-after", "1800")],
-            Html(page(
-                Site::Portal,
-                "Технические работы",
-                r#"<h1 data-testid="maintenance">Проводятся плановые технические работы</h1><p>Портал будет доступен через 30 минут.</p>"#,
-            )),
-        )
-            .into_response(),
+        Some(Fault::Maintenance) => {
+            if api {
+                let mut r = crate::api::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "maintenance",
+                    "Проводятся плановые технические работы",
+                );
+                r.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("1800"),
+                );
+                return r;
+            }
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "1800")],
+                Html(page(
+                    Site::Portal,
+                    "Технические работы",
+                    r#"<h1 data-testid="maintenance" data-error-code="maintenance">Проводятся плановые технические работы</h1><p>Портал будет доступен через 30 минут.</p>"#,
+                )),
+            )
+                .into_response()
+        }
         Some(Fault::Slow { delay_ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
             next.run(request).await
         }
         Some(Fault::ClockSkew { seconds }) => {
             let mut response = next.run(request).await;
             let now = std::time::SystemTime::now();
             let shifted = if seconds >= 0 {
-                now + std::time::Duration::from_secs(seconds.unsigned_abs())
+                now + Duration::from_secs(seconds.unsigned_abs())
             } else {
-                now - std::time::Duration::from_secs(seconds.unsigned_abs())
+                now - Duration::from_secs(seconds.unsigned_abs())
             };
             if let Ok(value) = httpdate::fmt_http_date(shifted).parse() {
-                response.headers_mut().insert(axum::http::header::DATE, value);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::DATE, value);
             }
             response
         }
-        Some(Fault::SessionExpired) | None => next.run(request).await,
+        Some(Fault::SessionExpired | Fault::LoginError { .. }) | None => next.run(request).await,
     }
 }

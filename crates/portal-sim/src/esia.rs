@@ -7,7 +7,7 @@
 
 use crate::data::AccountState;
 use crate::html::{Site, error_page, esc, page};
-use crate::state::{AuthCode, Pending, Sim, six_digits, token};
+use crate::state::{AuthCode, LoginFailure, Pending, Sim, six_digits, token};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -230,6 +230,31 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
     if !s.pending.contains_key(&f.flow) {
         return EsiaError::SessionLost.into_response();
     }
+    let forced = match s.login_fault(false) {
+        Some(
+            e @ (LoginFailure::WrongPassword
+            | LoginFailure::AccountBlocked
+            | LoginFailure::CodeBlocked
+            | LoginFailure::NotConfirmed),
+        ) => {
+            s.login_fault(true);
+            Some(e)
+        }
+        _ => None,
+    };
+    match forced {
+        Some(LoginFailure::WrongPassword) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Html(login_form(&f.flow, Some(EsiaError::WrongPassword))),
+            )
+                .into_response();
+        }
+        Some(LoginFailure::AccountBlocked) => return EsiaError::AccountBlocked.into_response(),
+        Some(LoginFailure::CodeBlocked) => return EsiaError::CodeBlocked.into_response(),
+        Some(LoginFailure::NotConfirmed) => return EsiaError::NotConfirmed.into_response(),
+        _ => {}
+    }
     let Some(user) = s.user_by_login(&f.login).cloned() else {
         return (
             StatusCode::UNAUTHORIZED,
@@ -237,6 +262,7 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
         )
             .into_response();
     };
+    let limits = s.limits.clone();
     if s.blocked.contains(&user.id) {
         return EsiaError::AccountBlocked.into_response();
     }
@@ -249,7 +275,7 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
     if user.password != f.password {
         let attempts = s.wrong_passwords.entry(user.id).or_insert(0);
         *attempts += 1;
-        if *attempts >= sim.limits.max_password_attempts {
+        if *attempts >= limits.max_password_attempts {
             s.blocked.insert(user.id);
             return EsiaError::AccountBlocked.into_response();
         }
@@ -272,7 +298,7 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
     }
     if let Some(p) = s.pending.get_mut(&f.flow) {
         p.user = Some(user.id);
-        p.code = Some((code, Instant::now()));
+        p.code = Some((code, Instant::now() + limits.confirmation_ttl));
         p.code_attempts = 0;
     }
     Html(code_form(&f.flow, None)).into_response()
@@ -289,18 +315,25 @@ pub async fn confirm(State(sim): State<Sim>, Form(f): Form<ConfirmForm>) -> Resp
     let Some(p) = s.pending.get(&f.flow).cloned() else {
         return EsiaError::SessionLost.into_response();
     };
-    let (Some(user), Some((code, sent))) = (p.user, p.code.clone()) else {
+    let (Some(user), Some((code, expires))) = (p.user, p.code.clone()) else {
         return EsiaError::SessionLost.into_response();
     };
-    if sent.elapsed() > sim.limits.confirmation_ttl {
+    let forced = match s.login_fault(false) {
+        Some(e @ (LoginFailure::WrongCode | LoginFailure::CodeExpired)) => {
+            s.login_fault(true);
+            Some(e)
+        }
+        _ => None,
+    };
+    if forced == Some(LoginFailure::CodeExpired) || Instant::now() >= expires {
         s.pending.remove(&f.flow);
         return EsiaError::CodeExpired.into_response();
     }
-    if f.code.trim() != code {
+    if forced == Some(LoginFailure::WrongCode) || f.code.trim() != code {
         let attempts = p.code_attempts + 1;
-        if attempts >= sim.limits.max_code_attempts {
+        if attempts >= s.limits.max_code_attempts {
             s.pending.remove(&f.flow);
-            let until = Instant::now() + sim.limits.code_block;
+            let until = Instant::now() + s.limits.code_block;
             s.code_blocked_until.insert(user, until);
             return EsiaError::CodeBlocked.into_response();
         }
@@ -315,6 +348,7 @@ pub async fn confirm(State(sim): State<Sim>, Form(f): Form<ConfirmForm>) -> Resp
     }
     if s.consent.contains(&user) {
         drop(s);
+        // Consent given before is silent, unless a refusal is forced.
         return finish(&sim, &f.flow, true);
     }
     Html(consent_form(&f.flow)).into_response()
@@ -333,6 +367,12 @@ pub async fn consent(State(sim): State<Sim>, Form(f): Form<ConsentForm>) -> Resp
 /// Ends the flow with a redirect to the portal: a code on consent, `access_denied` otherwise.
 fn finish(sim: &Sim, flow: &str, allowed: bool) -> Response {
     let mut s = sim.lock();
+    let allowed = if s.login_fault(false) == Some(LoginFailure::ConsentRefused) {
+        s.login_fault(true);
+        false
+    } else {
+        allowed
+    };
     let Some(p) = s.pending.remove(flow) else {
         return EsiaError::SessionLost.into_response();
     };
@@ -345,12 +385,13 @@ fn finish(sim: &Sim, flow: &str, allowed: bool) -> Response {
     if allowed {
         s.consent.insert(user);
         let code = token(24);
+        let expires = Instant::now() + s.limits.auth_code_ttl;
         s.auth_codes.insert(
             code.clone(),
             AuthCode {
                 user,
                 redirect_uri: p.redirect_uri.clone(),
-                issued: Instant::now(),
+                expires,
             },
         );
         target

@@ -4,20 +4,26 @@
 //! - the portal's start page, «Войти через Госуслуги» (`/login`) and the OAuth callback;
 //! - a Gosuslugi-like login (`/esia/...`): login and password, a confirmation code, consent,
 //!   and the failures users meet, with `ESIA-007xxx` codes;
-//! - the cabinet's pages and its JSON API (`/api/v1/...`, docs/portal-protocol.md);
-//! - test-only controls (`/__sim/...`): the last confirmation code, fault injection.
+//! - the cabinet's pages (list, record card, «Скачать PDF», application form, IPC probe)
+//!   and its JSON API (`/api/v1/...`, docs/portal-protocol/openapi.json);
+//! - extract PDFs with an embedded Cyrillic font;
+//! - test-only controls (`/__sim/...`): confirmation codes, faults, expiry, limits,
+//!   account states, record changes.
 
 mod api;
+mod cabinet;
 mod control;
 pub mod data;
 mod esia;
+pub mod extract;
 mod html;
 mod portal;
 mod state;
 
-pub use state::{Fault, Limits, Sim};
+pub use state::{Fault, Limits, LoginFailure, Sim};
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
@@ -39,24 +45,35 @@ const START_PAGE: &str = include_str!("pages/start.html");
 
 /// The HTTP routes of the stand-in.
 pub fn router(sim: Sim) -> Router {
-    let faulty = Router::new()
+    let mut faulty = Router::new()
         .route("/", get(start_page))
         .route("/login", get(portal::login))
         .route("/callback", get(portal::callback))
         .route("/logout", get(portal::logout))
-        .route("/cabinet", get(portal::cabinet))
-        .route("/cabinet/epts/{id}", get(portal::record_page))
+        .route("/cabinet", get(cabinet::home))
+        .route("/cabinet/epts/{id}", get(cabinet::record))
+        .route("/cabinet/epts/{id}/extract.pdf", get(cabinet::download))
+        .route(
+            "/cabinet/applications",
+            get(cabinet::applications)
+                .post(cabinet::submit_application)
+                // An application may carry 30 MB of scans; refusals above that are per file.
+                .layer(DefaultBodyLimit::max(40 * 1024 * 1024)),
+        )
+        .route("/cabinet/applications/new", get(cabinet::application_form))
+        .route("/cabinet/probe", get(cabinet::cabinet_probe))
+        .route("/probe", get(cabinet::probe))
         .route(esia::AUTHORIZE_PATH, get(esia::authorize))
         .route("/esia/login", post(esia::login))
         .route("/esia/confirm", post(esia::confirm))
-        .route("/esia/consent", post(esia::consent))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/epts", get(api::list))
-        .route("/api/v1/epts/{number}", get(api::record))
-        .layer(axum::middleware::from_fn_with_state(
-            sim.clone(),
-            control::faults,
-        ));
+        .route("/esia/consent", post(esia::consent));
+    for (path, route) in api::routes() {
+        faulty = faulty.route(path, route);
+    }
+    let faulty = faulty.layer(axum::middleware::from_fn_with_state(
+        sim.clone(),
+        control::faults,
+    ));
     Router::new()
         .merge(faulty)
         .route("/health", get(health))
@@ -65,11 +82,35 @@ pub fn router(sim: Sim) -> Router {
             "/__sim/fault",
             post(control::set_fault).delete(control::clear_fault),
         )
+        .route("/__sim/expire", post(control::expire))
+        .route("/__sim/limits", post(control::set_limits))
+        .route("/__sim/account", post(control::set_account))
+        .route("/__sim/touch", post(control::touch))
         .with_state(sim)
 }
 
-async fn start_page() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-store")], Html(START_PAGE))
+/// The paths of the JSON API, as the router serves them (for the OpenAPI check).
+pub fn api_paths() -> Vec<&'static str> {
+    api::routes().into_iter().map(|(path, _)| path).collect()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct StartQuery {
+    error: Option<String>,
+}
+
+/// The start page; after a lost session it says so (`data-error-code="session_expired"`).
+async fn start_page(Query(q): Query<StartQuery>) -> impl IntoResponse {
+    let notice = match q.error.as_deref() {
+        Some("session_expired") => {
+            r#"<p class="error" data-testid="error" data-error-code="session_expired">Сеанс работы с порталом завершён. Войдите снова.</p>"#
+        }
+        _ => "",
+    };
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(START_PAGE.replace("<!--notice-->", notice)),
+    )
 }
 
 async fn health() -> axum::Json<Health> {

@@ -19,6 +19,8 @@ pub struct Limits {
     pub max_code_attempts: u32,
     /// How long that temporary block lasts (15–30 minutes at ESIA).
     pub code_block: Duration,
+    /// A portal session ends after this long without a request (sliding).
+    pub session_idle: Duration,
 }
 
 impl Default for Limits {
@@ -29,6 +31,7 @@ impl Default for Limits {
             max_password_attempts: 3,
             max_code_attempts: 3,
             code_block: Duration::from_secs(15 * 60),
+            session_idle: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct Pending {
     pub redirect_uri: String,
     pub state: String,
     pub user: Option<u32>,
+    /// The confirmation code sent and when it stops being valid.
     pub code: Option<(String, Instant)>,
     pub code_attempts: u32,
 }
@@ -48,7 +52,15 @@ pub struct Pending {
 pub struct AuthCode {
     pub user: u32,
     pub redirect_uri: String,
-    pub issued: Instant,
+    pub expires: Instant,
+}
+
+/// An open portal session.
+#[derive(Debug, Clone)]
+pub struct SessionEntry {
+    pub user: u32,
+    /// Moves forward with every request (an idle timeout, as Wicket's).
+    pub expires: Instant,
 }
 
 /// A fault the next requests to the portal meet.
@@ -65,6 +77,36 @@ pub enum Fault {
     SessionExpired,
     /// The server's clock (its `Date` header) is this many seconds ahead of the real time.
     ClockSkew { seconds: i64 },
+    /// The next logins fail with this failure, at the step where it happens.
+    LoginError { error: LoginFailure },
+}
+
+/// A login failure that the fault control can force (docs/portal-protocol/README.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginFailure {
+    /// At the password step: ESIA-007002.
+    WrongPassword,
+    /// At the password step: ESIA-007004.
+    AccountBlocked,
+    /// At the password step: ESIA-007005.
+    CodeBlocked,
+    /// At the password step: ESIA-007009.
+    NotConfirmed,
+    /// At the code step, whatever was typed: ESIA-007008.
+    WrongCode,
+    /// At the code step: ESIA-007007.
+    CodeExpired,
+    /// At the consent step (or in place of the silent consent): `consent_refused`.
+    ConsentRefused,
+    /// At «Войти через Госуслуги»: the portal asks for a foreign `redirect_uri`, ESIA-007014.
+    RedirectMismatch,
+    /// At the callback: the authorization code is refused, ESIA-007019.
+    AuthCodeInvalid,
+    /// At the callback: `state` does not match, `session_lost`.
+    SessionLost,
+    /// At the callback: no portal account, `account_not_found`.
+    NotLinked,
 }
 
 #[derive(Debug, Default)]
@@ -72,8 +114,8 @@ pub struct Inner {
     pub users: Vec<User>,
     pub pending: HashMap<String, Pending>,
     pub auth_codes: HashMap<String, AuthCode>,
-    /// Portal sessions: cookie value → user id.
-    pub sessions: HashMap<String, u32>,
+    /// Portal sessions by cookie value.
+    pub sessions: HashMap<String, SessionEntry>,
     /// Users who gave consent to pass their data to the portal.
     pub consent: HashSet<u32>,
     pub wrong_passwords: HashMap<u32, u32>,
@@ -84,23 +126,39 @@ pub struct Inner {
     pub fault: Option<Fault>,
     /// How many more requests meet the fault (`None`: until cleared).
     pub fault_remaining: Option<u32>,
+    /// A forced login failure and how many more logins meet it (`None`: until cleared).
+    pub login_fault: Option<(LoginFailure, Option<u32>)>,
+    /// Lifetimes and limits; the test-only control may change them at run time.
+    pub limits: Limits,
+    /// The last `updatedAt` handed out, so every change gets a later one.
+    pub last_update: Option<time::OffsetDateTime>,
+    /// Per user: how far `/__sim/touch` has gone through the list.
+    pub touched: HashMap<u32, usize>,
+    /// Applications sent through the cabinet's form.
+    pub applications: Vec<crate::cabinet::Application>,
 }
 
 /// Shared state of one running stand-in.
 #[derive(Debug, Clone)]
 pub struct Sim {
     inner: Arc<Mutex<Inner>>,
-    pub limits: Arc<Limits>,
 }
 
 impl Sim {
     pub fn new(limits: Limits) -> Self {
+        let users = data::users();
+        let blocked = users
+            .iter()
+            .filter(|u| u.state == data::AccountState::Blocked)
+            .map(|u| u.id)
+            .collect();
         Self {
             inner: Arc::new(Mutex::new(Inner {
-                users: data::users(),
+                users,
+                blocked,
+                limits,
                 ..Inner::default()
             })),
-            limits: Arc::new(limits),
         }
     }
 
@@ -120,6 +178,62 @@ impl Inner {
 
     pub fn user(&self, id: u32) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn user_mut(&mut self, id: u32) -> Option<&mut User> {
+        self.users.iter_mut().find(|u| u.id == id)
+    }
+
+    /// The user of a live session, moving its idle deadline forward.
+    pub fn touch_session(&mut self, id: &str) -> Option<u32> {
+        let now = Instant::now();
+        let idle = self.limits.session_idle;
+        let entry = self.sessions.get_mut(id)?;
+        if entry.expires <= now {
+            self.sessions.remove(id);
+            return None;
+        }
+        entry.expires = now + idle;
+        Some(entry.user)
+    }
+
+    /// Opens a session for `user`; returns the cookie value.
+    pub fn open_session(&mut self, user: u32) -> String {
+        let id = token(24);
+        let expires = Instant::now() + self.limits.session_idle;
+        self.sessions
+            .insert(id.clone(), SessionEntry { user, expires });
+        id
+    }
+
+    /// The forced login failure, if one is set; counts it down when `consume`.
+    pub fn login_fault(&mut self, consume: bool) -> Option<LoginFailure> {
+        let (failure, remaining) = self.login_fault?;
+        match remaining {
+            Some(0) => {
+                self.login_fault = None;
+                None
+            }
+            Some(n) if consume => {
+                self.login_fault = (n > 1).then_some((failure, Some(n - 1)));
+                Some(failure)
+            }
+            _ => Some(failure),
+        }
+    }
+
+    /// A new `updatedAt`: now, and always later than every one handed out before.
+    pub fn next_update_stamp(&mut self) -> time::OffsetDateTime {
+        let now = time::OffsetDateTime::now_utc();
+        let now = now
+            .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+            .unwrap_or(now);
+        let stamp = match self.last_update {
+            Some(last) if last >= now => last + time::Duration::milliseconds(1),
+            _ => now,
+        };
+        self.last_update = Some(stamp);
+        stamp
     }
 
     /// Takes the next request's fault, counting it down.
