@@ -122,7 +122,8 @@ pub async fn list(
     };
     let size = q.size.unwrap_or(25).clamp(1, MAX_PAGE_SIZE);
     let page = q.page.unwrap_or(0);
-    let s = sim.lock();
+    let mut s = sim.lock();
+    let server_time = s.server_time();
     let Some(user) = s.user(id) else {
         return unauthorized();
     };
@@ -146,7 +147,7 @@ pub async fn list(
         page,
         size,
         total: matching.len(),
-        server_time: rfc3339(OffsetDateTime::now_utc()),
+        server_time: rfc3339(server_time),
     })
     .into_response()
 }
@@ -160,13 +161,16 @@ struct RecordView<'a> {
     details: &'a Details,
 }
 
-fn with_record<T>(
+/// `f`'s answer for the session user's record `number`, or 401/404.
+fn with_record(
     sim: &Sim,
     headers: &HeaderMap,
     number: &str,
-    f: impl FnOnce(&Vehicle) -> T,
-) -> Result<T, Response> {
-    let id = session_user(sim, headers).ok_or_else(unauthorized)?;
+    f: impl FnOnce(&Vehicle) -> Response,
+) -> Response {
+    let Some(id) = session_user(sim, headers) else {
+        return unauthorized();
+    };
     let s = sim.lock();
     s.user(id)
         .and_then(|u| {
@@ -174,8 +178,7 @@ fn with_record<T>(
                 .iter()
                 .find(|v| v.vehicle_e_passport_id == number)
         })
-        .map(f)
-        .ok_or_else(not_found)
+        .map_or_else(not_found, f)
 }
 
 pub async fn record(
@@ -190,7 +193,6 @@ pub async fn record(
         })
         .into_response()
     })
-    .unwrap_or_else(|e| e)
 }
 
 #[derive(Debug, Serialize)]
@@ -209,7 +211,6 @@ pub async fn history(
         })
         .into_response()
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn extract(

@@ -352,10 +352,11 @@ pub fn render(v: &Vehicle, owner: &Profile, generated: &str) -> Result<Vec<u8>, 
 
     let mut widths = vec![0.0; usize::from(remapper.num_gids())];
     for gid in remapper.remapped_gids().collect::<Vec<_>>() {
-        if let Some(new) = remapper.get(gid) {
-            if let Some(w) = widths.get_mut(usize::from(new)) {
-                *w = font.advance(gid);
-            }
+        if let Some(w) = remapper
+            .get(gid)
+            .and_then(|new| widths.get_mut(usize::from(new)))
+        {
+            *w = font.advance(gid);
         }
     }
     let mut cf = pdf.cid_font(cid_font);

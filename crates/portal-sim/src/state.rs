@@ -222,18 +222,25 @@ impl Inner {
         }
     }
 
-    /// A new `updatedAt`: now, and always later than every one handed out before.
+    /// A new `updatedAt`: now, and always later than every stamp and every `serverTime`
+    /// handed out before, so a client whose cursor is a `serverTime` never misses a change.
     pub fn next_update_stamp(&mut self) -> time::OffsetDateTime {
-        let now = time::OffsetDateTime::now_utc();
-        let now = now
-            .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-            .unwrap_or(now);
+        let now = now_ms();
         let stamp = match self.last_update {
             Some(last) if last >= now => last + time::Duration::milliseconds(1),
             _ => now,
         };
         self.last_update = Some(stamp);
         stamp
+    }
+
+    /// The `serverTime` of a list answer: never earlier than a stamp already handed out
+    /// (every change so far is in the answer), and every later change gets a later stamp.
+    pub fn server_time(&mut self) -> time::OffsetDateTime {
+        let now = now_ms();
+        let t = self.last_update.map_or(now, |last| last.max(now));
+        self.last_update = Some(t);
+        t
     }
 
     /// Takes the next request's fault, counting it down.
@@ -252,6 +259,13 @@ impl Inner {
             None => Some(fault),
         }
     }
+}
+
+/// The current UTC time, cut to milliseconds.
+fn now_ms() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now)
 }
 
 /// Logins are typed in many ways: `8 999 000-00-01`, `Owner@Example.ru`, `112-233-445 95`.

@@ -1,94 +1,12 @@
 //! The whole login as a browser goes through it, and every failure users meet.
 
-use portal_sim::{Fault, Limits, Running};
+use portal_sim::{Fault, Limits};
 use reqwest::{Client, StatusCode};
 use std::time::Duration;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+mod common;
 
-fn browser() -> Result<Client> {
-    Ok(Client::builder().cookie_store(true).build()?)
-}
-
-/// The value of a hidden `name="flow"` input in a page.
-fn flow(page: &str) -> Result<String> {
-    let at = page
-        .find(r#"name="flow" value=""#)
-        .ok_or("no flow field in page")?;
-    let rest = &page[at + r#"name="flow" value=""#.len()..];
-    Ok(rest[..rest.find('"').ok_or("unterminated")?].to_owned())
-}
-
-fn error_code(page: &str) -> Option<&str> {
-    let at = page.find(r#"data-error-code=""#)?;
-    let rest = &page[at + r#"data-error-code=""#.len()..];
-    rest.find('"').map(|end| &rest[..end])
-}
-
-struct Step {
-    status: StatusCode,
-    url: String,
-    body: String,
-}
-
-async fn send(req: reqwest::RequestBuilder) -> Result<Step> {
-    let resp = req.send().await?;
-    Ok(Step {
-        status: resp.status(),
-        url: resp.url().to_string(),
-        body: resp.text().await?,
-    })
-}
-
-/// Presses «Войти через Госуслуги» and types login and password.
-async fn to_code_step(sim: &Running, b: &Client, login: &str, password: &str) -> Result<Step> {
-    let form = send(b.get(format!("{}login", sim.url()))).await?;
-    assert!(
-        form.body.contains("esia-login-input"),
-        "ESIA login form: {}",
-        form.body
-    );
-    let flow = flow(&form.body)?;
-    send(b.post(format!("{}esia/login", sim.url())).form(&[
-        ("flow", flow.as_str()),
-        ("login", login),
-        ("password", password),
-    ]))
-    .await
-}
-
-async fn code_for(sim: &Running, login: &str) -> Result<String> {
-    let v: serde_json::Value = reqwest::get(format!("{}__sim/code?login={login}", sim.url()))
-        .await?
-        .json()
-        .await?;
-    Ok(v["code"].as_str().ok_or("no code")?.to_owned())
-}
-
-async fn confirm(sim: &Running, b: &Client, page: &str, code: &str) -> Result<Step> {
-    let flow = flow(page)?;
-    send(
-        b.post(format!("{}esia/confirm", sim.url()))
-            .form(&[("flow", flow.as_str()), ("code", code)]),
-    )
-    .await
-}
-
-/// A full successful login; returns the cabinet page.
-async fn log_in(sim: &Running, b: &Client, login: &str, password: &str) -> Result<Step> {
-    let code_page = to_code_step(sim, b, login, password).await?;
-    let code = code_for(sim, login).await?;
-    let next = confirm(sim, b, &code_page.body, &code).await?;
-    if next.body.contains("esia-consent-allow") {
-        let flow = flow(&next.body)?;
-        return send(
-            b.post(format!("{}esia/consent", sim.url()))
-                .form(&[("flow", flow.as_str()), ("decision", "allow")]),
-        )
-        .await;
-    }
-    Ok(next)
-}
+use common::*;
 
 #[tokio::test]
 async fn owner_logs_in_with_code_and_consent_and_sees_the_cabinet() -> Result {
