@@ -20,6 +20,7 @@ mod html;
 mod portal;
 mod state;
 
+pub use control::Expirable;
 pub use state::{Fault, Limits, LoginFailure, Sim};
 
 use axum::Router;
