@@ -8,7 +8,8 @@
 use crate::data::{Profile, Vehicle};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 const FONT_NAME: &str = "DejaVuSans";
@@ -140,10 +141,30 @@ struct Line {
     text: String,
 }
 
-/// The font, parsed once per document (parsing is cheap: ttf-parser borrows the bytes).
+/// The font, parsed once per document (parsing is cheap: ttf-parser borrows the bytes),
+/// with its metrics looked up once per process: layout measures every character of every
+/// extract, and a 500-vehicle sync asks for 500 extracts.
 struct Font<'a> {
     face: ttf_parser::Face<'a>,
     per_em: f32,
+    metrics: &'static Metrics,
+}
+
+/// Glyph ids of the characters below U+2070 (Latin, Cyrillic, punctuation) and the advance
+/// of every glyph in 1/1000 em.
+#[derive(Debug)]
+struct Metrics {
+    glyphs: Vec<u16>,
+    advances: Vec<f32>,
+}
+
+static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+const TABLE_END: u32 = 0x2070;
+
+fn lookup_glyph(face: &ttf_parser::Face<'_>, c: char) -> u16 {
+    face.glyph_index(c)
+        .or_else(|| face.glyph_index('?'))
+        .map_or(0, |g| g.0)
 }
 
 impl<'a> Font<'a> {
@@ -151,23 +172,38 @@ impl<'a> Font<'a> {
         let face =
             ttf_parser::Face::parse(FONT, 0).map_err(|e| ExtractError::Font(e.to_string()))?;
         let per_em = f32::from(face.units_per_em());
-        Ok(Font { face, per_em })
+        let metrics = METRICS.get_or_init(|| Metrics {
+            glyphs: (0..TABLE_END)
+                .map(|code| char::from_u32(code).map_or(0, |c| lookup_glyph(&face, c)))
+                .collect(),
+            advances: (0..face.number_of_glyphs())
+                .map(|g| {
+                    f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)) * 1000.0
+                        / per_em
+                })
+                .collect(),
+        });
+        Ok(Font {
+            face,
+            per_em,
+            metrics,
+        })
     }
 
     fn glyph(&self, c: char) -> u16 {
-        self.face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index('?'))
-            .map_or(0, |g| g.0)
+        match self.metrics.glyphs.get(c as usize) {
+            Some(g) => *g,
+            None => lookup_glyph(&self.face, c),
+        }
     }
 
     /// Advance width in 1/1000 em, as PDF widths are given.
     fn advance(&self, gid: u16) -> f32 {
-        let units = self
-            .face
-            .glyph_hor_advance(ttf_parser::GlyphId(gid))
-            .unwrap_or(0);
-        f32::from(units) * 1000.0 / self.per_em
+        self.metrics
+            .advances
+            .get(usize::from(gid))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
@@ -179,31 +215,40 @@ impl<'a> Font<'a> {
     }
 
     /// Breaks `text` into lines no wider than `max` (words, then characters when a word
-    /// alone is too wide).
+    /// alone is too wide). Each word is measured once: layout runs for every extract.
     fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
+        let space = self.width(" ", size);
         let mut lines = Vec::new();
         let mut current = String::new();
+        let mut current_w = 0.0;
         for word in text.split(' ') {
-            let candidate = if current.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{current} {word}")
-            };
-            if self.width(&candidate, size) <= max {
-                current = candidate;
+            let word_w = self.width(word, size);
+            let gap = if current.is_empty() { 0.0 } else { space };
+            if current_w + gap + word_w <= max {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(word);
+                current_w += gap + word_w;
                 continue;
             }
             if !current.is_empty() {
                 lines.push(std::mem::take(&mut current));
+                current_w = 0.0;
+            }
+            if word_w <= max {
+                current.push_str(word);
+                current_w = word_w;
+                continue;
             }
             for c in word.chars() {
-                let mut next = current.clone();
-                next.push(c);
-                if self.width(&next, size) > max && !current.is_empty() {
-                    lines.push(std::mem::replace(&mut current, c.to_string()));
-                } else {
-                    current = next;
+                let w = self.advance(self.glyph(c)) * size / 1000.0;
+                if current_w + w > max && !current.is_empty() {
+                    lines.push(std::mem::take(&mut current));
+                    current_w = 0.0;
                 }
+                current.push(c);
+                current_w += w;
             }
         }
         if !current.is_empty() || lines.is_empty() {
@@ -288,6 +333,48 @@ fn subset_tag(glyphs: &BTreeMap<char, u16>) -> String {
         .collect()
 }
 
+/// A subsetted font program, compressed, and its length before compression.
+#[derive(Debug)]
+struct FontProgram {
+    compressed: Vec<u8>,
+    length: usize,
+}
+
+/// Recent subsets by glyph list: records of one make and colour use the same glyphs, so a
+/// sync of many vehicles subsets and compresses the font far fewer times than it renders.
+static SUBSETS: std::sync::Mutex<Option<HashMap<Vec<u16>, Arc<FontProgram>>>> =
+    std::sync::Mutex::new(None);
+const SUBSETS_KEPT: usize = 256;
+
+fn subset_font(
+    chars: &BTreeMap<char, u16>,
+    remapper: &subsetter::GlyphRemapper,
+) -> Result<Arc<FontProgram>, ExtractError> {
+    // The remapper was filled in this order, so the list names the subset exactly.
+    let key: Vec<u16> = chars.values().copied().collect();
+    let cached = SUBSETS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(&key).cloned());
+    if let Some(program) = cached {
+        return Ok(program);
+    }
+    let subset =
+        subsetter::subset(FONT, 0, remapper).map_err(|e| ExtractError::Font(e.to_string()))?;
+    let program = Arc::new(FontProgram {
+        compressed: deflate(&subset),
+        length: subset.len(),
+    });
+    let mut cache = SUBSETS.lock().unwrap_or_else(|p| p.into_inner());
+    let map = cache.get_or_insert_with(HashMap::new);
+    if map.len() >= SUBSETS_KEPT {
+        map.clear();
+    }
+    map.insert(key, Arc::clone(&program));
+    Ok(program)
+}
+
 /// Renders the extract of `v` for `owner`; `generated` is the «Сформирована» date-time text.
 pub fn render(v: &Vehicle, owner: &Profile, generated: &str) -> Result<Vec<u8>, ExtractError> {
     let font = Font::load()?;
@@ -305,8 +392,7 @@ pub fn render(v: &Vehicle, owner: &Profile, generated: &str) -> Result<Vec<u8>, 
     for gid in chars.values() {
         remapper.remap(*gid);
     }
-    let subset =
-        subsetter::subset(FONT, 0, &remapper).map_err(|e| ExtractError::Font(e.to_string()))?;
+    let font_program = subset_font(&chars, &remapper)?;
     let cid = |c: char| -> u16 {
         chars
             .get(&c)
@@ -386,9 +472,9 @@ pub fn render(v: &Vehicle, owner: &Profile, generated: &str) -> Result<Vec<u8>, 
         .cap_height(scale(font.face.capital_height().unwrap_or(0)))
         .stem_v(80.0)
         .font_file2(font_file);
-    pdf.stream(font_file, &deflate(&subset))
+    pdf.stream(font_file, &font_program.compressed)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), subset.len() as i32);
+        .pair(Name(b"Length1"), font_program.length as i32);
 
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), system);
     let mut mapped = std::collections::BTreeSet::new();
@@ -444,6 +530,8 @@ mod tests {
         assert!(lines.iter().all(|l| font.width(l, 9.5) <= 150.0));
         let long = font.wrap(&"Ж".repeat(80), 9.5, 100.0);
         assert!(long.len() > 1 && long.iter().all(|l| font.width(l, 9.5) <= 100.0));
+        assert_eq!(long.concat(), "Ж".repeat(80), "nothing lost");
+        assert_eq!(font.wrap("", 9.5, 100.0), [""]);
         Ok(())
     }
 
