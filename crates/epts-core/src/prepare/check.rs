@@ -42,6 +42,10 @@ pub enum Problem {
         limit: u64,
     },
     Unreadable(String),
+    /// A photo shown upright only through its EXIF tag.
+    Rotated,
+    /// A photo that says where it was taken.
+    Location,
 }
 
 fn mb(bytes: u64) -> String {
@@ -63,6 +67,8 @@ impl Localized for Problem {
             Problem::MacroDocument => "macro_document",
             Problem::TooManyPixels { .. } => "too_many_pixels",
             Problem::Unreadable(_) => "unreadable",
+            Problem::Rotated => "exif_rotated",
+            Problem::Location => "location_metadata",
         }
     }
 
@@ -84,6 +90,8 @@ impl Localized for Problem {
             Problem::BadName(name) => if ru { format!("Имя «{name}» содержит символы, кроме латинских букв, цифр, «-» и «_». Файл будет переименован латиницей.") } else { format!("The name «{name}» has characters other than Latin letters, digits, «-» and «_». The file will be renamed in Latin letters.") },
             Problem::MacroDocument => lang.pick("Документ Word с макросами портал не примет. Сохраните его как обычный .docx или PDF.", "The portal will not take a Word document with macros. Save it as a plain .docx or PDF.").into(),
             Problem::TooManyPixels { pixels, limit } => if ru { format!("Изображение слишком большое: {} Мп при пределе {} Мп.", pixels / 1_000_000, limit / 1_000_000) } else { format!("The image is too large: {} MP, the limit is {} MP.", pixels / 1_000_000, limit / 1_000_000) },
+            Problem::Rotated => lang.pick("Фото повёрнуто только меткой EXIF — на портале оно может оказаться боком. Исправление повернёт само изображение.", "The photo is upright only through its EXIF tag and may show sideways on the portal. The fix turns the picture itself.").into(),
+            Problem::Location => lang.pick("В фото записаны координаты места съёмки — они уйдут на портал вместе с файлом. Исправление удалит их.", "The photo records where it was taken, which would go to the portal with it. The fix removes it.").into(),
             Problem::Unreadable(why) => if ru { format!("Файл не удалось прочитать: {why}.") } else { format!("The file could not be read: {why}.") },
         }
     }
@@ -205,6 +213,12 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
                 ));
             }
         }
+        if format == Format::Jpeg && facts.orientation.is_some_and(|o| o > 1) {
+            problems.push((Problem::Rotated, Verdict::Fixable, Some("auto_rotate")));
+        }
+        if facts.location {
+            problems.push((Problem::Location, Verdict::Fixable, Some("strip_metadata")));
+        }
         let size = bytes.len() as u64;
         if size > profile.max_file_bytes {
             let fix = match format {
@@ -287,6 +301,20 @@ fn collect(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result
         out.push(path.to_owned());
     }
     Ok(())
+}
+
+/// Every file under `paths` (folders walked, sorted), in order; an unreadable folder is kept
+/// as itself so that reading it reports the error.
+pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        let mut found = Vec::new();
+        match collect(path, 0, &mut found) {
+            Ok(()) => out.extend(found),
+            Err(_) => out.push(path.clone()),
+        }
+    }
+    out
 }
 
 /// Checks files and folders (walked, sorted) as one set, e.g. one application.

@@ -107,6 +107,11 @@ impl Profile {
         }
     }
 
+    /// A profile from TOML text (the shape of the built-in ones); errors name it `<text>`.
+    pub fn from_toml_str(text: &str) -> Result<Self, ProfileError> {
+        Self::parse(text, Path::new("<text>"))
+    }
+
     fn parse(text: &str, path: &Path) -> Result<Self, ProfileError> {
         let p: Profile = toml::from_str(text).map_err(|e| ProfileError::Bad {
             path: path.to_owned(),

@@ -4,12 +4,18 @@
 use super::tiff::Reader;
 use super::{Detection, Facts, Format};
 
-fn exif_orientation(app1: &[u8]) -> Option<u16> {
+/// EXIF orientation (1–8) and whether a GPS block is present, from the first IFD.
+fn exif_facts(app1: &[u8]) -> Option<(Option<u16>, bool)> {
     let tiff = app1.strip_prefix(b"Exif\0\0")?;
     let reader = Reader::new(tiff)?;
     let (entries, _) = reader.ifd(reader.first_ifd()?)?;
-    let value = entries.iter().find(|e| e.tag == 0x0112)?.value;
-    u16::try_from(value).ok().filter(|v| (1..=8).contains(v))
+    let orientation = entries
+        .iter()
+        .find(|e| e.tag == 0x0112)
+        .and_then(|e| u16::try_from(e.value).ok())
+        .filter(|v| (1..=8).contains(v));
+    let gps = entries.iter().any(|e| e.tag == 0x8825);
+    Some((orientation, gps))
 }
 
 fn jfif_density(app0: &[u8]) -> Option<(u32, u32)> {
@@ -50,7 +56,15 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         };
         match marker {
             0xE0 => facts.dpi = facts.dpi.or(jfif_density(body)),
-            0xE1 => facts.orientation = facts.orientation.or(exif_orientation(body)),
+            0xE1 => {
+                facts.metadata = true;
+                if let Some((orientation, gps)) = exif_facts(body) {
+                    facts.orientation = facts.orientation.or(orientation);
+                    facts.location |= gps;
+                }
+            }
+            // IPTC (Photoshop) and comments: nothing the portal needs.
+            0xED | 0xFE => facts.metadata = true,
             // Start of frame: baseline, extended, progressive (and the rare lossless ones).
             0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 if body.len() < 6 {

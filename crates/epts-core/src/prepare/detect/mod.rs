@@ -75,6 +75,10 @@ pub struct Facts {
     /// TIFF compression code of each page (1 = none).
     pub tiff_compression: Vec<u16>,
     pub macro_enabled: bool,
+    /// The JPEG carries where it was taken (an EXIF GPS block).
+    pub location: bool,
+    /// The JPEG carries other metadata a portal does not need (EXIF, XMP, IPTC, comments).
+    pub metadata: bool,
 }
 
 /// The verdict on a file's bytes.

@@ -1,0 +1,406 @@
+//! Fixes one file so that the profile accepts it, never touching the input: EXIF auto-rotate,
+//! private metadata dropped, downscaling, a JPEG quality search that fits the size limit with
+//! the least loss, PNG → JPEG when that is what fits, compressed TIFF → PDF, and the name.
+//!
+//! The result is checked again with the same rules before anyone writes it.
+
+use super::check::{Finding, Verdict, check_bytes};
+use super::detect::{Detection, Format, detect};
+use super::merge::{PageImage, build_pdf};
+use super::profile::Profile;
+use super::raster::{self, RasterError};
+use super::translit::Scheme;
+use super::{jpeg_meta, tiff_pages};
+use crate::lang::{Lang, Localized};
+use image::{DynamicImage, ImageFormat};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::atomic::AtomicBool;
+
+/// How files are fixed.
+#[derive(Debug, Clone)]
+pub struct FixOptions {
+    pub profile: Profile,
+    pub scheme: Scheme,
+    /// The output name: `{name}` is the original name, `{n}` the file's number in the set;
+    /// everything is transliterated when the profile wants Latin names.
+    pub name_pattern: String,
+    pub lang: Lang,
+}
+
+impl FixOptions {
+    pub fn new(profile: Profile, lang: Lang) -> Self {
+        Self {
+            profile,
+            scheme: Scheme::Icao,
+            name_pattern: "{name}".into(),
+            lang,
+        }
+    }
+}
+
+/// One change made to a file, as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What a fix did, in the words of [`Applied`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Action {
+    Renamed { to: String },
+    Rotated,
+    MetadataStripped { location: bool },
+    Downscaled { from: (u32, u32), to: (u32, u32) },
+    Recompressed { quality: u8 },
+    PngToJpeg,
+    ToPdf { pages: usize },
+}
+
+impl Action {
+    fn applied(&self, lang: Lang) -> Applied {
+        let ru = lang == Lang::Ru;
+        let (code, message) = match self {
+            Action::Renamed { to } => (
+                "rename",
+                if ru { format!("Переименован в «{to}»") } else { format!("Renamed to «{to}»") },
+            ),
+            Action::Rotated => (
+                "auto_rotate",
+                lang.pick("Повёрнут так, как снимали (по метке EXIF)", "Turned upright (as its EXIF tag says)").into(),
+            ),
+            Action::MetadataStripped { location: true } => (
+                "strip_metadata",
+                lang.pick("Удалены координаты места съёмки и другие сведения о снимке", "Removed where the photo was taken and other photo metadata").into(),
+            ),
+            Action::MetadataStripped { location: false } => (
+                "strip_metadata",
+                lang.pick("Удалены сведения о снимке (EXIF, XMP)", "Removed photo metadata (EXIF, XMP)").into(),
+            ),
+            Action::Downscaled { from, to } => (
+                "downscale",
+                if ru {
+                    format!("Уменьшен с {}×{} до {}×{} точек", from.0, from.1, to.0, to.1)
+                } else {
+                    format!("Downscaled from {}×{} to {}×{} pixels", from.0, from.1, to.0, to.1)
+                },
+            ),
+            Action::Recompressed { quality } => (
+                "recompress_jpeg",
+                if ru { format!("Пересохранён в JPEG с качеством {quality}") } else { format!("Saved again as JPEG at quality {quality}") },
+            ),
+            Action::PngToJpeg => (
+                "png_to_jpeg",
+                lang.pick("Фото из PNG сохранено как JPEG — так оно помещается в предел", "The PNG photo is saved as JPEG, which fits the limit").into(),
+            ),
+            Action::ToPdf { pages } => (
+                "convert_to_pdf",
+                if ru { format!("Переведён в PDF ({pages} стр.)") } else { format!("Converted to PDF ({pages} pages)") },
+            ),
+        };
+        Applied { code, message }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FixError {
+    /// The file cannot be made acceptable; the check's findings say why.
+    #[error("refused: {}", .0.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", "))]
+    Refused(Vec<Finding>),
+    /// The pixels could not be read although the headers looked sound.
+    #[error("cannot read the picture: {0}")]
+    Damaged(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Localized for FixError {
+    fn code(&self) -> &'static str {
+        match self {
+            FixError::Refused(_) => "refused",
+            FixError::Damaged(_) => "corrupt",
+            FixError::Cancelled => "cancelled",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            FixError::Refused(problems) => problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            FixError::Damaged(why) => match lang {
+                Lang::Ru => format!("Изображение повреждено ({why}). Сделайте снимок или скан заново."),
+                Lang::En => format!("The picture is damaged ({why}). Take the photo or scan again."),
+            },
+            FixError::Cancelled => lang.pick("Остановлено.", "Stopped.").into(),
+        }
+    }
+}
+
+impl From<RasterError> for FixError {
+    fn from(e: RasterError) -> Self {
+        match e {
+            RasterError::Cancelled => FixError::Cancelled,
+            other => FixError::Damaged(other.to_string()),
+        }
+    }
+}
+
+/// A file made acceptable: its new name, format and bytes, and what was done.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub name: String,
+    pub format: Format,
+    pub bytes: Vec<u8>,
+    pub applied: Vec<Applied>,
+}
+
+/// The limits a fix must meet, read from the profile.
+struct Target<'a> {
+    profile: &'a Profile,
+    cancel: &'a AtomicBool,
+    actions: Vec<Action>,
+}
+
+impl Target<'_> {
+    fn accepts(&self, f: Format) -> bool {
+        self.profile.formats.contains(&f)
+    }
+
+    fn max_bytes(&self) -> u64 {
+        self.profile.max_file_bytes
+    }
+
+    /// Downscales to the profile's pixel limit, when the picture is above it.
+    fn within_pixels(&mut self, img: DynamicImage) -> Result<DynamicImage, RasterError> {
+        let (w, h) = (img.width(), img.height());
+        let (nw, nh) = raster::fit_pixels(w, h, self.profile.max_pixels);
+        if (nw, nh) == (w, h) {
+            return Ok(img);
+        }
+        self.actions.push(Action::Downscaled {
+            from: (w, h),
+            to: (nw, nh),
+        });
+        raster::resize(&img, nw, nh)
+    }
+
+    /// A JPEG that fits, reporting any further shrinking the size limit forced.
+    fn fitted_jpeg(
+        &mut self,
+        img: DynamicImage,
+        ceiling: u8,
+        dpi: Option<(u32, u32)>,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, RasterError> {
+        let before = (img.width(), img.height());
+        let (bytes, quality, out) = raster::fit_jpeg_shrinking(img, max_bytes, ceiling, dpi, self.cancel)?;
+        let after = (out.width(), out.height());
+        if after != before {
+            // One «downscale» line with the whole way, not one per step.
+            let from = match self.actions.iter().position(|a| matches!(a, Action::Downscaled { .. })) {
+                Some(i) => match self.actions.remove(i) {
+                    Action::Downscaled { from, .. } => from,
+                    _ => before,
+                },
+                None => before,
+            };
+            self.actions.push(Action::Downscaled { from, to: after });
+        }
+        self.actions.push(Action::Recompressed { quality });
+        Ok(bytes)
+    }
+
+    fn jpeg(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+        let orientation = d.facts.orientation.unwrap_or(1);
+        let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
+        let needs_pixels = orientation > 1
+            || pixels > self.profile.max_pixels
+            || bytes.len() as u64 > self.max_bytes();
+        let jpeg = if needs_pixels {
+            let mut img = raster::decode(bytes, ImageFormat::Jpeg)?;
+            if orientation > 1 {
+                raster::orient(&mut img, orientation);
+                self.actions.push(Action::Rotated);
+            }
+            let img = self.within_pixels(raster::normalise(img))?;
+            // Saving above the source's own quality only makes the file bigger.
+            let ceiling = raster::estimate_quality(bytes).unwrap_or(raster::TOP_QUALITY);
+            let out = self.fitted_jpeg(img, ceiling, d.facts.dpi, self.max_bytes())?;
+            if d.facts.metadata {
+                self.actions.push(Action::MetadataStripped {
+                    location: d.facts.location,
+                });
+            }
+            out
+        } else if d.facts.metadata {
+            match jpeg_meta::strip_metadata(bytes) {
+                Some(stripped) => {
+                    self.actions.push(Action::MetadataStripped {
+                        location: d.facts.location,
+                    });
+                    stripped
+                }
+                None => bytes.to_vec(),
+            }
+        } else {
+            bytes.to_vec()
+        };
+        if self.accepts(Format::Jpeg) || !self.accepts(Format::Pdf) {
+            return Ok((jpeg, Format::Jpeg));
+        }
+        let page = detect(&jpeg);
+        let pdf = build_pdf(&[PageImage::Jpeg {
+            width: page.facts.width.unwrap_or(1),
+            height: page.facts.height.unwrap_or(1),
+            components: page.facts.components.unwrap_or(3),
+            dpi: page.facts.dpi,
+            rotate: 0,
+            bytes: Cow::Owned(jpeg),
+        }]);
+        self.actions.push(Action::ToPdf { pages: 1 });
+        Ok((pdf, Format::Pdf))
+    }
+
+    fn png(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+        let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
+        let fits = bytes.len() as u64 <= self.max_bytes() && pixels <= self.profile.max_pixels;
+        if fits && self.accepts(Format::Png) {
+            return Ok((bytes.to_vec(), Format::Png));
+        }
+        let img = raster::decode(bytes, ImageFormat::Png)?;
+        let img = self.within_pixels(img)?;
+        if self.accepts(Format::Png) {
+            let mut png = Vec::new();
+            let encoder = image::codecs::png::PngEncoder::new_with_quality(
+                &mut png,
+                image::codecs::png::CompressionType::Best,
+                image::codecs::png::FilterType::Adaptive,
+            );
+            if img.write_with_encoder(encoder).is_ok() && png.len() as u64 <= self.max_bytes() {
+                return Ok((png, Format::Png));
+            }
+        }
+        let img = raster::normalise(img);
+        if self.accepts(Format::Jpeg) {
+            let out = self.fitted_jpeg(img, raster::TOP_QUALITY, d.facts.dpi, self.max_bytes())?;
+            self.actions.push(Action::PngToJpeg);
+            return Ok((out, Format::Jpeg));
+        }
+        self.pdf_of(vec![tiff_pages::Page { image: img, dpi: d.facts.dpi }])
+    }
+
+    fn tiff(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+        let compressed = d.facts.tiff_compression.iter().any(|c| *c != 1);
+        let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
+        let fine = self.accepts(Format::Tiff)
+            && !(compressed && self.profile.tiff_uncompressed_only)
+            && bytes.len() as u64 <= self.max_bytes()
+            && pixels <= self.profile.max_pixels;
+        if fine {
+            return Ok((bytes.to_vec(), Format::Tiff));
+        }
+        let pages = tiff_pages::decode_pages(bytes)?;
+        self.pdf_of(pages)
+    }
+
+    /// Pages into a PDF: lossless Flate first; JPEG pages (each fitted to its share of the
+    /// limit) when the lossless one is too large.
+    fn pdf_of(&mut self, pages: Vec<tiff_pages::Page>) -> Result<(Vec<u8>, Format), FixError> {
+        if !self.accepts(Format::Pdf) {
+            return Err(FixError::Damaged("the profile takes no PDF to convert into".into()));
+        }
+        let count = pages.len();
+        let mut images = Vec::with_capacity(count);
+        for p in pages {
+            images.push(PageImage::Pixels {
+                image: raster::normalise(self.within_pixels(p.image)?),
+                dpi: p.dpi,
+            });
+        }
+        let lossless = build_pdf(&images);
+        let pdf = if lossless.len() as u64 <= self.max_bytes() {
+            lossless
+        } else {
+            drop(lossless);
+            // Room for the PDF's own structure, then an equal share a page.
+            let share = self.max_bytes().saturating_sub(4096) / count.max(1) as u64;
+            let mut jpeg_pages = Vec::with_capacity(count);
+            for page in images {
+                let PageImage::Pixels { image, dpi } = page else { continue };
+                let before = (image.width(), image.height());
+                let jpeg = self.fitted_jpeg(image, raster::TOP_QUALITY, dpi, share)?;
+                let facts = detect(&jpeg).facts;
+                jpeg_pages.push(PageImage::Jpeg {
+                    width: facts.width.unwrap_or(before.0),
+                    height: facts.height.unwrap_or(before.1),
+                    components: facts.components.unwrap_or(3),
+                    dpi,
+                    rotate: 0,
+                    bytes: Cow::Owned(jpeg),
+                });
+            }
+            // Each page adds its own line; one summary line says it better.
+            let min_q = self.actions.iter().filter_map(|a| match a {
+                Action::Recompressed { quality } => Some(*quality),
+                _ => None,
+            }).min();
+            self.actions.retain(|a| !matches!(a, Action::Recompressed { .. }));
+            if let Some(quality) = min_q {
+                self.actions.push(Action::Recompressed { quality });
+            }
+            build_pdf(&jpeg_pages)
+        };
+        self.actions.push(Action::ToPdf { pages: count });
+        Ok((pdf, Format::Pdf))
+    }
+}
+
+/// Fixes one file's bytes. `name` is its current file name, `stem` the output name without
+/// extension (already unique in its set). The output passes the profile's check, or this
+/// returns why it cannot.
+pub fn fix_bytes(
+    name: &str,
+    stem: &str,
+    bytes: &[u8],
+    options: &FixOptions,
+    cancel: &AtomicBool,
+) -> Result<Prepared, FixError> {
+    let lang = options.lang;
+    let profile = &options.profile;
+    let report = check_bytes(name, bytes, profile, lang);
+    if report.verdict == Verdict::Rejected {
+        return Err(FixError::Refused(report.problems));
+    }
+    let d = detect(bytes);
+    let mut target = Target {
+        profile,
+        cancel,
+        actions: Vec::new(),
+    };
+    let (out, format) = match d.format {
+        Format::Jpeg => target.jpeg(bytes, &d)?,
+        Format::Png => target.png(bytes, &d)?,
+        Format::Tiff => target.tiff(bytes, &d)?,
+        Format::Pdf | Format::Docx => (bytes.to_vec(), d.format),
+        Format::Unknown => return Err(FixError::Refused(report.problems)),
+    };
+    let ext = format.extensions().first().copied().unwrap_or("bin");
+    let out_name = format!("{stem}.{ext}");
+    if out_name != name {
+        target.actions.insert(0, Action::Renamed { to: out_name.clone() });
+    }
+    let again = check_bytes(&out_name, &out, profile, lang);
+    if again.verdict != Verdict::Ok {
+        return Err(FixError::Refused(again.problems));
+    }
+    Ok(Prepared {
+        name: out_name,
+        format,
+        bytes: out,
+        applied: target.actions.iter().map(|a| a.applied(lang)).collect(),
+    })
+}
