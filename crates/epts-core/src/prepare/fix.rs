@@ -272,8 +272,12 @@ impl Target<'_> {
             return Ok((bytes.to_vec(), Format::Png));
         }
         let img = raster::decode(bytes, ImageFormat::Png)?;
+        let before = u64::from(img.width()) * u64::from(img.height());
         let img = self.within_pixels(img)?;
-        if self.accepts(Format::Png) {
+        let after = u64::from(img.width()) * u64::from(img.height());
+        // A PNG shrinks about with its pixels; re-encoding one that cannot fit only costs time.
+        let may_fit = (bytes.len() as u64).saturating_mul(after) / before.max(1) <= self.max_bytes();
+        if self.accepts(Format::Png) && may_fit {
             let mut png = Vec::new();
             let encoder = image::codecs::png::PngEncoder::new_with_quality(
                 &mut png,

@@ -214,12 +214,15 @@ pub struct MergeOptions {
     /// Drop EXIF/XMP from JPEGs that say where they were taken (a lossless cut; the pictures
     /// stay byte-identical otherwise). Off keeps every JPEG byte for byte.
     pub strip_location: bool,
+    /// Every page A4 (the picture fitted in), whatever the pictures' DPI says.
+    pub fit_a4: bool,
 }
 
 impl Default for MergeOptions {
     fn default() -> Self {
         Self {
             strip_location: true,
+            fit_a4: false,
         }
     }
 }
@@ -312,6 +315,13 @@ pub fn images_to_pdf(
     let mut pages = Vec::new();
     for (name, bytes) in images {
         pages.extend(pages_of(name, bytes, options)?);
+    }
+    if options.fit_a4 {
+        for page in &mut pages {
+            match page {
+                PageImage::Jpeg { dpi, .. } | PageImage::Pixels { dpi, .. } => *dpi = None,
+            }
+        }
     }
     Ok(build_pdf(&pages))
 }

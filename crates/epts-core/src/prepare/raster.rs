@@ -166,16 +166,29 @@ pub(crate) fn encode_jpeg(
 /// Bands of 16 rows (one 4:2:0 MCU row) taken every `step` bands: a picture whose JPEG size,
 /// times `step`, predicts the whole picture's at any quality.
 fn sample(img: &DynamicImage, step: u32) -> DynamicImage {
-    const BAND: u32 = 16;
-    let bands = img.height() / BAND;
-    let taken: Vec<u32> = (0..bands).step_by(step as usize).collect();
-    let h = (taken.len() as u32 * BAND).max(1);
-    let mut out = DynamicImage::new(img.width(), h, img.color());
-    for (i, band) in taken.iter().enumerate() {
-        let strip = img.crop_imm(0, band * BAND, img.width(), BAND);
-        image::imageops::replace(&mut out, &strip, 0, i64::from(i as u32 * BAND));
+    const BAND: usize = 16;
+    let (raw, channels): (&[u8], usize) = match img {
+        DynamicImage::ImageLuma8(g) => (g.as_raw(), 1),
+        DynamicImage::ImageRgb8(rgb) => (rgb.as_raw(), 3),
+        other => return other.clone(),
+    };
+    let band_bytes = img.width() as usize * channels * BAND;
+    // Whole rows copied as slices: this runs on every quality probe.
+    let data: Vec<u8> = raw
+        .chunks_exact(band_bytes)
+        .step_by(step as usize)
+        .flatten()
+        .copied()
+        .collect();
+    let h = u32::try_from(data.len() / (img.width() as usize * channels).max(1)).unwrap_or(0);
+    let out = match channels {
+        1 => image::GrayImage::from_raw(img.width(), h, data).map(DynamicImage::ImageLuma8),
+        _ => image::RgbImage::from_raw(img.width(), h, data).map(DynamicImage::ImageRgb8),
+    };
+    match out {
+        Some(out) if h > 0 => out,
+        _ => img.clone(),
     }
-    out
 }
 
 /// A JPEG of `img` no larger than `max_bytes`, at the highest quality (≤ `ceiling`) that fits;
