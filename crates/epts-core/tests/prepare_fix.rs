@@ -48,7 +48,12 @@ fn jpeg_of(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
     let rgb = img.to_rgb8();
     let mut out = Vec::new();
     let (w, h) = (u16::try_from(rgb.width())?, u16::try_from(rgb.height())?);
-    jpeg_encoder::Encoder::new(&mut out, quality).encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)?;
+    jpeg_encoder::Encoder::new(&mut out, quality).encode(
+        rgb.as_raw(),
+        w,
+        h,
+        jpeg_encoder::ColorType::Rgb,
+    )?;
     Ok(out)
 }
 
@@ -93,13 +98,20 @@ fn every_exif_orientation_comes_out_upright() -> Result {
         for o in 2..=8 {
             let name = format!("{kind}_{o}.jpg");
             let fixed = fix_bytes(&name, "photo", &shared(&name)?, &opts, &cancel)?;
-            assert!(codes(&fixed.applied).contains(&"auto_rotate"), "{name}: {:?}", fixed.applied);
+            assert!(
+                codes(&fixed.applied).contains(&"auto_rotate"),
+                "{name}: {:?}",
+                fixed.applied
+            );
             let facts = detect(&fixed.bytes).facts;
             assert_eq!(facts.orientation, None, "{name}: the tag is gone");
             let out = image::load_from_memory(&fixed.bytes)?;
             assert_eq!(out.dimensions(), reference.dimensions(), "{name}");
             let diff = mean_difference(&out, &reference);
-            assert!(diff < 6.0, "{name} differs from the upright photo by {diff:.1} a sample");
+            assert!(
+                diff < 6.0,
+                "{name} differs from the upright photo by {diff:.1} a sample"
+            );
         }
     }
     Ok(())
@@ -110,11 +122,24 @@ fn a_big_photo_fits_the_gosuslugi_limit_at_the_best_quality_that_fits() -> Resul
     let opts = options("gosuslugi")?;
     let limit = opts.profile.max_file_bytes;
     let source = jpeg_of(&photo(4000, 3000, 7), 98)?;
-    assert!(source.len() as u64 > limit, "the test photo must be too large");
-    let fixed = fix_bytes("IMG_0001.jpg", "IMG_0001", &source, &opts, &AtomicBool::new(false))?;
+    assert!(
+        source.len() as u64 > limit,
+        "the test photo must be too large"
+    );
+    let fixed = fix_bytes(
+        "IMG_0001.jpg",
+        "IMG_0001",
+        &source,
+        &opts,
+        &AtomicBool::new(false),
+    )?;
     assert!(fixed.bytes.len() as u64 <= limit);
     // The least loss: not far below the limit.
-    assert!(fixed.bytes.len() as u64 > limit * 7 / 10, "{} bytes", fixed.bytes.len());
+    assert!(
+        fixed.bytes.len() as u64 > limit * 7 / 10,
+        "{} bytes",
+        fixed.bytes.len()
+    );
     assert_eq!(codes(&fixed.applied), ["recompress_jpeg"]);
     let out = image::load_from_memory_with_format(&fixed.bytes, ImageFormat::Jpeg)?;
     assert_eq!(out.dimensions(), (4000, 3000), "quality goes before pixels");
@@ -133,7 +158,13 @@ fn location_goes_and_the_picture_stays_byte_for_byte() -> Result {
     let clean = jpeg_of(&photo(320, 240, 3), 85)?;
     let tagged = with_gps(&clean);
     assert!(detect(&tagged).facts.location);
-    let fixed = fix_bytes("car.jpg", "car", &tagged, &options("elpts")?, &AtomicBool::new(false))?;
+    let fixed = fix_bytes(
+        "car.jpg",
+        "car",
+        &tagged,
+        &options("elpts")?,
+        &AtomicBool::new(false),
+    )?;
     assert!(!detect(&fixed.bytes).facts.location);
     assert_eq!(fixed.bytes, clean, "only the EXIF block was cut");
     assert_eq!(codes(&fixed.applied), ["strip_metadata"]);
@@ -148,7 +179,13 @@ fn an_oversized_png_photo_becomes_a_jpeg_that_fits() -> Result {
     let mut png = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)?;
     assert!(png.len() > 400_000);
-    let fixed = fix_bytes("скан паспорта.png", "skan_pasporta", &png, &opts, &AtomicBool::new(false))?;
+    let fixed = fix_bytes(
+        "скан паспорта.png",
+        "skan_pasporta",
+        &png,
+        &opts,
+        &AtomicBool::new(false),
+    )?;
     assert_eq!(fixed.format, Format::Jpeg);
     assert_eq!(fixed.name, "skan_pasporta.jpg");
     assert!(fixed.bytes.len() <= 400_000);
@@ -167,15 +204,28 @@ fn a_compressed_multi_page_tiff_becomes_a_pdf_with_every_page() -> Result {
             enc.write_image::<colortype::RGB8>(600, 800, img.as_raw())?;
         }
     }
-    let fixed = fix_bytes("dogovor.tif", "dogovor", &tif.into_inner(), &options("elpts")?, &AtomicBool::new(false))?;
+    let fixed = fix_bytes(
+        "dogovor.tif",
+        "dogovor",
+        &tif.into_inner(),
+        &options("elpts")?,
+        &AtomicBool::new(false),
+    )?;
     assert_eq!(fixed.format, Format::Pdf);
     assert_eq!(detect(&fixed.bytes).facts.pages, Some(3));
     assert!(codes(&fixed.applied).contains(&"convert_to_pdf"));
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("dogovor.pdf");
     std::fs::write(&path, &fixed.bytes)?;
-    let check = std::process::Command::new("qpdf").arg("--check").arg(&path).output()?;
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()?;
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     Ok(())
 }
 
@@ -187,7 +237,10 @@ fn a_photo_over_the_pixel_limit_is_downscaled_keeping_its_shape() -> Result {
     let fixed = fix_bytes("big.jpg", "big", &source, &opts, &AtomicBool::new(false))?;
     let (w, h) = image::load_from_memory(&fixed.bytes)?.dimensions();
     assert!(u64::from(w) * u64::from(h) <= 1_000_000);
-    assert!(w >= 1150 && (f64::from(w) / f64::from(h) - 4.0 / 3.0).abs() < 0.01, "{w}×{h}");
+    assert!(
+        w >= 1150 && (f64::from(w) / f64::from(h) - 4.0 / 3.0).abs() < 0.01,
+        "{w}×{h}"
+    );
     assert!(codes(&fixed.applied).contains(&"downscale"));
     Ok(())
 }
@@ -196,8 +249,15 @@ fn folder_with_a_mixed_set(dir: &Path) -> Result<Vec<PathBuf>> {
     let files = [
         ("Паспорт владельца.jpg", jpeg_of(&photo(800, 600, 1), 90)?),
         ("паспорт владельца.JPG", jpeg_of(&photo(800, 600, 2), 90)?),
-        ("scan.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()),
-        ("secret.pdf", b"%PDF-1.4\n1 0 obj<</Filter/Standard/V 2>>endobj\ntrailer<</Encrypt 1 0 R>>\n%%EOF\n".to_vec()),
+        (
+            "scan.pdf",
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec(),
+        ),
+        (
+            "secret.pdf",
+            b"%PDF-1.4\n1 0 obj<</Filter/Standard/V 2>>endobj\ntrailer<</Encrypt 1 0 R>>\n%%EOF\n"
+                .to_vec(),
+        ),
         ("photo.png", jpeg_of(&photo(640, 480, 3), 80)?),
         ("empty.jpg", Vec::new()),
     ];
@@ -227,7 +287,11 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
     );
     let mut seen = seen.into_inner().map_err(|_| "poisoned")?;
     seen.sort_unstable();
-    assert_eq!(seen, (1..=6).collect::<Vec<_>>(), "one progress event a file");
+    assert_eq!(
+        seen,
+        (1..=6).collect::<Vec<_>>(),
+        "one progress event a file"
+    );
     let by_name = |n: &str| {
         report
             .files
@@ -241,14 +305,23 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
     assert_eq!(by_name("scan.pdf")?.status, Status::Ok);
     let png = by_name("photo.png")?;
     assert_eq!(png.status, Status::Fixed);
-    assert_eq!(png.output_format, Some(Format::Jpeg), "a JPEG named .png gets its real extension");
+    assert_eq!(
+        png.output_format,
+        Some(Format::Jpeg),
+        "a JPEG named .png gets its real extension"
+    );
     let mut written: Vec<String> = std::fs::read_dir(out.path())?
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect::<std::io::Result<_>>()?;
     written.sort();
     assert_eq!(
         written,
-        ["pasport_vladeltsa.jpg", "pasport_vladeltsa_2.jpg", "photo.jpg", "scan.pdf"]
+        [
+            "pasport_vladeltsa.jpg",
+            "pasport_vladeltsa_2.jpg",
+            "photo.jpg",
+            "scan.pdf"
+        ]
     );
     assert!(!report.all_done());
     Ok(())
@@ -258,7 +331,10 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
 fn a_cancelled_run_stops_and_leaves_no_partial_files() -> Result {
     let input = tempfile::tempdir()?;
     for i in 0..12 {
-        std::fs::write(input.path().join(format!("p{i:02}.jpg")), jpeg_of(&photo(900, 700, i), 95)?)?;
+        std::fs::write(
+            input.path().join(format!("p{i:02}.jpg")),
+            jpeg_of(&photo(900, 700, i), 95)?,
+        )?;
     }
     let mut opts = options("elpts")?;
     opts.profile.max_file_bytes = 60_000; // every photo must be recompressed
@@ -272,16 +348,30 @@ fn a_cancelled_run_stops_and_leaves_no_partial_files() -> Result {
     };
     let report = fix_paths(&[input.path().to_owned()], &opts, &sink, &progress, &cancel);
     assert!(report.cancelled);
-    let fixed = report.files.iter().filter(|f| f.status == Status::Fixed).count();
-    let cancelled = report.files.iter().filter(|f| f.status == Status::Cancelled).count();
+    let fixed = report
+        .files
+        .iter()
+        .filter(|f| f.status == Status::Fixed)
+        .count();
+    let cancelled = report
+        .files
+        .iter()
+        .filter(|f| f.status == Status::Cancelled)
+        .count();
     assert!(cancelled >= 6, "most files were not started: {cancelled}");
     assert_eq!(fixed + cancelled, 12);
     let written: Vec<_> = std::fs::read_dir(out.path())?.collect::<std::io::Result<_>>()?;
-    assert_eq!(written.len(), fixed, "a file for each finished one, nothing else");
+    assert_eq!(
+        written.len(),
+        fixed,
+        "a file for each finished one, nothing else"
+    );
     for e in written {
-        assert!(image::open(e.path()).is_ok(), "{} is whole", e.path().display());
+        assert!(
+            image::open(e.path()).is_ok(),
+            "{} is whole",
+            e.path().display()
+        );
     }
     Ok(())
 }
-
-

@@ -5,7 +5,9 @@
 use epts_core::Localized;
 use epts_core::prepare::{MergeOptions, images_to_pdf};
 
-fn jpegs_to_pdf(images: &[(String, Vec<u8>)]) -> std::result::Result<Vec<u8>, epts_core::prepare::MergeError> {
+fn jpegs_to_pdf(
+    images: &[(String, Vec<u8>)],
+) -> std::result::Result<Vec<u8>, epts_core::prepare::MergeError> {
     images_to_pdf(images, MergeOptions::default())
 }
 use std::path::PathBuf;
@@ -66,7 +68,9 @@ fn photos_become_one_valid_pdf_with_the_jpegs_untouched() -> Result {
     let third = tool("pdfinfo", &["-f", "3", "-l", "3", path])?;
     let third = String::from_utf8_lossy(&third.stdout);
     assert!(
-        third.lines().any(|l| l.starts_with("Page    3 rot:") && l.trim_end().ends_with("90")),
+        third
+            .lines()
+            .any(|l| l.starts_with("Page    3 rot:") && l.trim_end().ends_with("90")),
         "{third}"
     );
     Ok(())
@@ -80,7 +84,9 @@ fn scans_in_png_and_multi_page_tiff_join_the_pdf() -> Result {
     {
         let mut enc = TiffEncoder::new(&mut tif)?.with_compression(Compression::Lzw);
         for page in 0..2u8 {
-            let data: Vec<u8> = (0..200 * 100).map(|i| ((i % 200) as u8).wrapping_add(page * 40)).collect();
+            let data: Vec<u8> = (0..200 * 100)
+                .map(|i| ((i % 200) as u8).wrapping_add(page * 40))
+                .collect();
             enc.write_image::<colortype::Gray8>(200, 100, &data)?;
         }
     }
@@ -101,12 +107,24 @@ fn scans_in_png_and_multi_page_tiff_join_the_pdf() -> Result {
     let info = tool("pdfinfo", &[path])?;
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(
-        info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with(" 3")),
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.trim_end().ends_with(" 3")),
         "{info}"
     );
     // The first page's picture comes back with its own pixels (pdfimages extracts it raw).
     let out = dir.path().join("img");
-    let extract = tool("pdfimages", &["-f", "1", "-l", "1", "-png", path, out.to_str().ok_or("path")?])?;
+    let extract = tool(
+        "pdfimages",
+        &[
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            path,
+            out.to_str().ok_or("path")?,
+        ],
+    )?;
     assert!(extract.status.success());
     let page = image::open(dir.path().join("img-000.png"))?.to_luma8();
     assert_eq!((page.width(), page.height()), (200, 100));

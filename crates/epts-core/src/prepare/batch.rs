@@ -144,6 +144,7 @@ impl Sink for VaultSink<'_> {
 }
 
 /// Progress after each file.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareProgress"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
@@ -153,6 +154,7 @@ pub struct Progress {
 }
 
 /// What happened to one file.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "OutcomeStatus"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -164,6 +166,7 @@ pub enum Status {
     Cancelled,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileOutcome {
@@ -180,6 +183,7 @@ pub struct FileOutcome {
     pub problems: Vec<Finding>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FixReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchReport {
@@ -195,7 +199,10 @@ impl BatchReport {
     pub fn all_done(&self) -> bool {
         !self.cancelled
             && self.set_problems.is_empty()
-            && self.files.iter().all(|f| matches!(f.status, Status::Ok | Status::Fixed))
+            && self
+                .files
+                .iter()
+                .all(|f| matches!(f.status, Status::Ok | Status::Fixed))
     }
 }
 
@@ -223,10 +230,18 @@ pub fn output_stems(paths: &[PathBuf], options: &FixOptions) -> Vec<String> {
             } else {
                 wanted.replace(['/', '\\', ':'], "_")
             };
-            let stem = if stem.is_empty() { format!("file_{}", i + 1) } else { stem };
+            let stem = if stem.is_empty() {
+                format!("file_{}", i + 1)
+            } else {
+                stem
+            };
             let mut n = 1;
             loop {
-                let candidate = if n == 1 { stem.clone() } else { format!("{stem}_{n}") };
+                let candidate = if n == 1 {
+                    stem.clone()
+                } else {
+                    format!("{stem}_{n}")
+                };
                 if taken.insert(candidate.to_lowercase()) {
                     break candidate;
                 }
@@ -266,7 +281,9 @@ fn one(
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
         Err(e) => {
-            outcome.problems.push(problem(Problem::Unreadable(e.to_string())));
+            outcome
+                .problems
+                .push(problem(Problem::Unreadable(e.to_string())));
             return outcome;
         }
     };
@@ -281,7 +298,9 @@ fn one(
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            outcome.problems.push(problem(Problem::Unreadable(e.to_string())));
+            outcome
+                .problems
+                .push(problem(Problem::Unreadable(e.to_string())));
             return outcome;
         }
     };

@@ -97,6 +97,7 @@ impl Localized for Problem {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -105,12 +106,14 @@ pub enum Verdict {
     Rejected,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareFinding"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: String,
     pub message: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareFileReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileReport {
     pub path: String,
@@ -122,6 +125,7 @@ pub struct FileReport {
     pub fixes: Vec<&'static str>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SetReport {
     pub profile: String,

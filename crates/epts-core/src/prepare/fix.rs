@@ -40,6 +40,7 @@ impl FixOptions {
 }
 
 /// One change made to a file, as a person reads it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppliedFix"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
     pub code: &'static str,
@@ -64,39 +65,73 @@ impl Action {
         let (code, message) = match self {
             Action::Renamed { to } => (
                 "rename",
-                if ru { format!("Переименован в «{to}»") } else { format!("Renamed to «{to}»") },
+                if ru {
+                    format!("Переименован в «{to}»")
+                } else {
+                    format!("Renamed to «{to}»")
+                },
             ),
             Action::Rotated => (
                 "auto_rotate",
-                lang.pick("Повёрнут так, как снимали (по метке EXIF)", "Turned upright (as its EXIF tag says)").into(),
+                lang.pick(
+                    "Повёрнут так, как снимали (по метке EXIF)",
+                    "Turned upright (as its EXIF tag says)",
+                )
+                .into(),
             ),
             Action::MetadataStripped { location: true } => (
                 "strip_metadata",
-                lang.pick("Удалены координаты места съёмки и другие сведения о снимке", "Removed where the photo was taken and other photo metadata").into(),
+                lang.pick(
+                    "Удалены координаты места съёмки и другие сведения о снимке",
+                    "Removed where the photo was taken and other photo metadata",
+                )
+                .into(),
             ),
             Action::MetadataStripped { location: false } => (
                 "strip_metadata",
-                lang.pick("Удалены сведения о снимке (EXIF, XMP)", "Removed photo metadata (EXIF, XMP)").into(),
+                lang.pick(
+                    "Удалены сведения о снимке (EXIF, XMP)",
+                    "Removed photo metadata (EXIF, XMP)",
+                )
+                .into(),
             ),
             Action::Downscaled { from, to } => (
                 "downscale",
                 if ru {
-                    format!("Уменьшен с {}×{} до {}×{} точек", from.0, from.1, to.0, to.1)
+                    format!(
+                        "Уменьшен с {}×{} до {}×{} точек",
+                        from.0, from.1, to.0, to.1
+                    )
                 } else {
-                    format!("Downscaled from {}×{} to {}×{} pixels", from.0, from.1, to.0, to.1)
+                    format!(
+                        "Downscaled from {}×{} to {}×{} pixels",
+                        from.0, from.1, to.0, to.1
+                    )
                 },
             ),
             Action::Recompressed { quality } => (
                 "recompress_jpeg",
-                if ru { format!("Пересохранён в JPEG с качеством {quality}") } else { format!("Saved again as JPEG at quality {quality}") },
+                if ru {
+                    format!("Пересохранён в JPEG с качеством {quality}")
+                } else {
+                    format!("Saved again as JPEG at quality {quality}")
+                },
             ),
             Action::PngToJpeg => (
                 "png_to_jpeg",
-                lang.pick("Фото из PNG сохранено как JPEG — так оно помещается в предел", "The PNG photo is saved as JPEG, which fits the limit").into(),
+                lang.pick(
+                    "Фото из PNG сохранено как JPEG — так оно помещается в предел",
+                    "The PNG photo is saved as JPEG, which fits the limit",
+                )
+                .into(),
             ),
             Action::ToPdf { pages } => (
                 "convert_to_pdf",
-                if ru { format!("Переведён в PDF ({pages} стр.)") } else { format!("Converted to PDF ({pages} pages)") },
+                if ru {
+                    format!("Переведён в PDF ({pages} стр.)")
+                } else {
+                    format!("Converted to PDF ({pages} pages)")
+                },
             ),
         };
         Applied { code, message }
@@ -132,8 +167,12 @@ impl Localized for FixError {
                 .collect::<Vec<_>>()
                 .join(" "),
             FixError::Damaged(why) => match lang {
-                Lang::Ru => format!("Изображение повреждено ({why}). Сделайте снимок или скан заново."),
-                Lang::En => format!("The picture is damaged ({why}). Take the photo or scan again."),
+                Lang::Ru => {
+                    format!("Изображение повреждено ({why}). Сделайте снимок или скан заново.")
+                }
+                Lang::En => {
+                    format!("The picture is damaged ({why}). Take the photo or scan again.")
+                }
             },
             FixError::Cancelled => lang.pick("Остановлено.", "Stopped.").into(),
         }
@@ -197,11 +236,16 @@ impl Target<'_> {
         max_bytes: u64,
     ) -> Result<Vec<u8>, RasterError> {
         let before = (img.width(), img.height());
-        let (bytes, quality, out) = raster::fit_jpeg_shrinking(img, max_bytes, ceiling, dpi, self.cancel)?;
+        let (bytes, quality, out) =
+            raster::fit_jpeg_shrinking(img, max_bytes, ceiling, dpi, self.cancel)?;
         let after = (out.width(), out.height());
         if after != before {
             // One «downscale» line with the whole way, not one per step.
-            let from = match self.actions.iter().position(|a| matches!(a, Action::Downscaled { .. })) {
+            let from = match self
+                .actions
+                .iter()
+                .position(|a| matches!(a, Action::Downscaled { .. }))
+            {
                 Some(i) => match self.actions.remove(i) {
                     Action::Downscaled { from, .. } => from,
                     _ => before,
@@ -276,7 +320,8 @@ impl Target<'_> {
         let img = self.within_pixels(img)?;
         let after = u64::from(img.width()) * u64::from(img.height());
         // A PNG shrinks about with its pixels; re-encoding one that cannot fit only costs time.
-        let may_fit = (bytes.len() as u64).saturating_mul(after) / before.max(1) <= self.max_bytes();
+        let may_fit =
+            (bytes.len() as u64).saturating_mul(after) / before.max(1) <= self.max_bytes();
         if self.accepts(Format::Png) && may_fit {
             let mut png = Vec::new();
             let encoder = image::codecs::png::PngEncoder::new_with_quality(
@@ -294,7 +339,10 @@ impl Target<'_> {
             self.actions.push(Action::PngToJpeg);
             return Ok((out, Format::Jpeg));
         }
-        self.pdf_of(vec![tiff_pages::Page { image: img, dpi: d.facts.dpi }])
+        self.pdf_of(vec![tiff_pages::Page {
+            image: img,
+            dpi: d.facts.dpi,
+        }])
     }
 
     fn tiff(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
@@ -315,7 +363,9 @@ impl Target<'_> {
     /// limit) when the lossless one is too large.
     fn pdf_of(&mut self, pages: Vec<tiff_pages::Page>) -> Result<(Vec<u8>, Format), FixError> {
         if !self.accepts(Format::Pdf) {
-            return Err(FixError::Damaged("the profile takes no PDF to convert into".into()));
+            return Err(FixError::Damaged(
+                "the profile takes no PDF to convert into".into(),
+            ));
         }
         let count = pages.len();
         let mut images = Vec::with_capacity(count);
@@ -334,7 +384,9 @@ impl Target<'_> {
             let share = self.max_bytes().saturating_sub(4096) / count.max(1) as u64;
             let mut jpeg_pages = Vec::with_capacity(count);
             for page in images {
-                let PageImage::Pixels { image, dpi } = page else { continue };
+                let PageImage::Pixels { image, dpi } = page else {
+                    continue;
+                };
                 let before = (image.width(), image.height());
                 let jpeg = self.fitted_jpeg(image, raster::TOP_QUALITY, dpi, share)?;
                 let facts = detect(&jpeg).facts;
@@ -348,11 +400,16 @@ impl Target<'_> {
                 });
             }
             // Each page adds its own line; one summary line says it better.
-            let min_q = self.actions.iter().filter_map(|a| match a {
-                Action::Recompressed { quality } => Some(*quality),
-                _ => None,
-            }).min();
-            self.actions.retain(|a| !matches!(a, Action::Recompressed { .. }));
+            let min_q = self
+                .actions
+                .iter()
+                .filter_map(|a| match a {
+                    Action::Recompressed { quality } => Some(*quality),
+                    _ => None,
+                })
+                .min();
+            self.actions
+                .retain(|a| !matches!(a, Action::Recompressed { .. }));
             if let Some(quality) = min_q {
                 self.actions.push(Action::Recompressed { quality });
             }
@@ -395,7 +452,12 @@ pub fn fix_bytes(
     let ext = format.extensions().first().copied().unwrap_or("bin");
     let out_name = format!("{stem}.{ext}");
     if out_name != name {
-        target.actions.insert(0, Action::Renamed { to: out_name.clone() });
+        target.actions.insert(
+            0,
+            Action::Renamed {
+                to: out_name.clone(),
+            },
+        );
     }
     let again = check_bytes(&out_name, &out, profile, lang);
     if again.verdict != Verdict::Ok {

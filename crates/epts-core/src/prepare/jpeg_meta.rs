@@ -32,7 +32,10 @@ fn segments(bytes: &[u8]) -> Option<(Vec<Segment>, usize)> {
             [0xFF, m] => *m,
             _ => return None,
         };
-        let len = usize::from(u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]));
+        let len = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
         if len < 2 || at + 2 + len > bytes.len() {
             return None;
         }

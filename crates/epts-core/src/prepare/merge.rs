@@ -51,7 +51,9 @@ impl Localized for MergeError {
                 format!("«{name}» повреждён и не войдёт в PDF. Сделайте снимок или скан заново.")
             }
             (MergeError::Damaged { name, .. }, Lang::En) => {
-                format!("«{name}» is damaged and cannot go into the PDF. Take the picture or scan again.")
+                format!(
+                    "«{name}» is damaged and cannot go into the PDF. Take the picture or scan again."
+                )
             }
         }
     }
@@ -253,7 +255,8 @@ pub(crate) fn pages_of<'a>(
                 Some(1) | None => 0,
                 // Mirrored photos (2, 4, 5, 7) need new pixels; a rotation cannot show them.
                 Some(o) => {
-                    let mut img = raster::decode(bytes, ImageFormat::Jpeg).map_err(|e| damaged(&e))?;
+                    let mut img =
+                        raster::decode(bytes, ImageFormat::Jpeg).map_err(|e| damaged(&e))?;
                     raster::orient(&mut img, o);
                     let img = raster::normalise(img);
                     let q = raster::estimate_quality(bytes).unwrap_or(raster::TOP_QUALITY);
@@ -263,7 +266,11 @@ pub(crate) fn pages_of<'a>(
                         bytes: Cow::Owned(jpeg),
                         width: img.width(),
                         height: img.height(),
-                        components: if img.color().channel_count() == 1 { 1 } else { 3 },
+                        components: if img.color().channel_count() == 1 {
+                            1
+                        } else {
+                            3
+                        },
                         dpi: d.facts.dpi,
                         rotate: 0,
                     }]);

@@ -116,7 +116,11 @@ pub(crate) fn fit_pixels(width: u32, height: u32, max_pixels: u64) -> (u32, u32)
 }
 
 /// Downscales with a Lanczos filter (SIMD where the CPU has it).
-pub(crate) fn resize(img: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, RasterError> {
+pub(crate) fn resize(
+    img: &DynamicImage,
+    width: u32,
+    height: u32,
+) -> Result<DynamicImage, RasterError> {
     let mut dst = DynamicImage::new(width, height, img.color());
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     Resizer::new()
@@ -251,7 +255,13 @@ pub(crate) fn fit_jpeg(
             return Ok(None);
         }
         let over = bytes.len() as f64 / max_bytes as f64;
-        let step = if over > 1.3 { 8 } else if over > 1.1 { 4 } else { 2 };
+        let step = if over > 1.3 {
+            8
+        } else if over > 1.1 {
+            4
+        } else {
+            2
+        };
         q = q.saturating_sub(step).max(FLOOR_QUALITY);
     }
 }
@@ -284,10 +294,9 @@ pub(crate) fn fit_jpeg_shrinking(
 pub(crate) fn estimate_quality(bytes: &[u8]) -> Option<u8> {
     // The IJG base luminance table in zig-zag order.
     const BASE: [u16; 64] = [
-        16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49,
-        35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56,
-        80, 109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103,
-        99,
+        16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35,
+        37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80,
+        109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
     ];
     let table = super::jpeg_meta::luma_table(bytes)?;
     let (sum_t, sum_b): (u32, u32) = table
@@ -370,7 +379,10 @@ mod tests {
             image::Rgba([0, 0, 0, 0]),
         ));
         let out = normalise(img);
-        assert_eq!(out.as_rgb8().expect("rgb").get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(
+            out.as_rgb8().expect("rgb").get_pixel(0, 0).0,
+            [255, 255, 255]
+        );
     }
 
     #[test]

@@ -36,8 +36,14 @@ fn expand_bits(width: u32, height: u32, packed: &[u8]) -> Option<GrayImage> {
     GrayImage::from_raw(width, height, out)
 }
 
-fn to_image(width: u32, height: u32, color: ColorType, data: DecodingResult) -> Result<DynamicImage, RasterError> {
-    let unsupported = || RasterError::Decode(format!("TIFF colour type {color:?} is not supported"));
+fn to_image(
+    width: u32,
+    height: u32,
+    color: ColorType,
+    data: DecodingResult,
+) -> Result<DynamicImage, RasterError> {
+    let unsupported =
+        || RasterError::Decode(format!("TIFF colour type {color:?} is not supported"));
     let img = match (color, data) {
         (ColorType::Gray(1), DecodingResult::U8(v)) => {
             expand_bits(width, height, &v).map(DynamicImage::ImageLuma8)
@@ -77,7 +83,10 @@ fn to_image(width: u32, height: u32, color: ColorType, data: DecodingResult) -> 
 fn resolution(decoder: &mut Decoder<Cursor<&[u8]>>) -> Option<(u32, u32)> {
     use tiff::tags::Tag;
     let value = |d: &mut Decoder<Cursor<&[u8]>>, tag| -> Option<f64> {
-        d.find_tag(tag).ok().flatten().and_then(|v| v.into_f64().ok())
+        d.find_tag(tag)
+            .ok()
+            .flatten()
+            .and_then(|v| v.into_f64().ok())
     };
     let x = value(decoder, Tag::XResolution)?;
     let y = value(decoder, Tag::YResolution).unwrap_or(x);
@@ -96,7 +105,9 @@ fn resolution(decoder: &mut Decoder<Cursor<&[u8]>>) -> Option<(u32, u32)> {
 pub(crate) fn decode_pages(bytes: &[u8]) -> Result<Vec<Page>, RasterError> {
     let mut limits = Limits::default();
     limits.decoding_buffer_size = MAX_PAGE_BYTES;
-    let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(err)?.with_limits(limits);
+    let mut decoder = Decoder::new(Cursor::new(bytes))
+        .map_err(err)?
+        .with_limits(limits);
     let mut pages = Vec::new();
     loop {
         let (w, h) = decoder.dimensions().map_err(err)?;

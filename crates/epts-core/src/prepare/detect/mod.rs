@@ -13,6 +13,7 @@ pub(crate) mod tiff;
 use serde::Serialize;
 
 /// The formats the portals talk about (DOMAIN.md), and everything else.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FileFormat"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
