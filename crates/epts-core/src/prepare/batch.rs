@@ -146,7 +146,6 @@ impl Sink for VaultSink<'_> {
 /// Progress after each file.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareProgress"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
@@ -168,7 +167,6 @@ pub enum Status {
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct FileOutcome {
     pub path: String,
     pub status: Status,
@@ -185,7 +183,6 @@ pub struct FileOutcome {
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FixReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct BatchReport {
     pub profile: String,
     pub files: Vec<FileOutcome>,
