@@ -3,17 +3,19 @@
 //! Exit 0 when every file is acceptable as it is, 1 when something needs fixing or is
 //! refused, 2 for usage errors (an unknown profile included). The JSON object is a contract:
 //! `{profile, files:[{path, format, bytes, verdict, problems:[{code,message}], fixes}],
-//! total_bytes, set_problems:[{code,message}]}`.
+//! total_bytes, set_problems:[{code,message}]}`. `fix --json` prints `{profile, files:[{path,
+//! status, format, before_bytes, output, output_format, after_bytes, applied:[{code,message}],
+//! problems}], cancelled, total_bytes, set_problems}`, exit 0 when every file was written.
 
 use clap::{Args, Subcommand};
 use epts_core::prepare::{
-    Finding, Format, Profile, Scheme, Verdict, check_bytes, check_paths, jpegs_to_pdf, portal_stem,
+    FixOptions, FolderSink, MergeOptions, Profile, Progress, Scheme, Status, Verdict, check_paths,
+    fix_paths, images_to_pdf,
 };
 use epts_core::{Lang, Localized};
-use serde::Serialize;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Args)]
 pub struct Command {
@@ -33,8 +35,9 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
-    /// Write fixed copies into a folder (inputs are never touched): Latin names, the right
-    /// extension, a JPEG the portal does not take as-is turned into a PDF.
+    /// Write fixed copies into a folder (inputs are never touched): photos turned upright and
+    /// without location data, shrunk to the size limit at the best quality that fits, PNG
+    /// photos as JPEG, compressed TIFF as PDF, Latin names. Uses every core.
     Fix {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -45,15 +48,29 @@ enum Action {
         /// Transliteration of Cyrillic names: icao (as in passports) or gost (7.79-2000 B).
         #[arg(long, default_value = "icao", value_parser = ["icao", "gost"])]
         scheme: String,
+        /// Output names: {name} is the original name, {n} the file's number in the set,
+        /// e.g. "ivanov_ivan_{name}". Transliterated when the profile wants Latin names.
+        #[arg(long, default_value = "{name}")]
+        name_pattern: String,
         #[arg(long)]
         json: bool,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
     },
-    /// Put JPEG photos or scans into one PDF, in the order given, without re-encoding them.
+    /// Put photos and scans (JPEG, PNG, TIFF) into one PDF in the order given; JPEGs go in
+    /// byte for byte, without re-encoding.
     Merge {
         #[arg(required = true)]
         images: Vec<PathBuf>,
         #[arg(long)]
         out: PathBuf,
+        /// Every page A4, whatever the pictures' DPI says.
+        #[arg(long)]
+        a4: bool,
+        /// Keep the photos' location data (by default it is cut out, losslessly).
+        #[arg(long)]
+        keep_location: bool,
     },
 }
 
@@ -69,16 +86,34 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             out,
             profile,
             scheme,
+            name_pattern,
             json,
+            quiet,
         } => {
             let scheme = if scheme == "gost" {
                 Scheme::Gost779B
             } else {
                 Scheme::Icao
             };
-            fix(&paths, &out, &profile, scheme, json, lang)
+            let args = FixArgs {
+                scheme,
+                name_pattern,
+                quiet,
+            };
+            fix(&paths, &out, &profile, args, json, lang)
         }
-        Action::Merge { images, out } => merge(&images, &out, lang),
+        Action::Merge {
+            images,
+            out,
+            a4,
+            keep_location,
+        } => {
+            let options = MergeOptions {
+                strip_location: !keep_location,
+                fit_a4: a4,
+            };
+            merge(&images, &out, options, lang)
+        }
     }
 }
 
@@ -136,7 +171,14 @@ fn check(paths: &[PathBuf], profile: &str, json: bool, lang: Lang) -> ExitCode {
     }
 }
 
-fn merge(images: &[PathBuf], out: &Path, lang: Lang) -> ExitCode {
+/// `prepare fix` settings beyond the paths and the profile.
+struct FixArgs {
+    scheme: Scheme,
+    name_pattern: String,
+    quiet: bool,
+}
+
+fn merge(images: &[PathBuf], out: &Path, options: MergeOptions, lang: Lang) -> ExitCode {
     let mut loaded = Vec::new();
     for path in images {
         match std::fs::read(path) {
@@ -147,7 +189,7 @@ fn merge(images: &[PathBuf], out: &Path, lang: Lang) -> ExitCode {
             }
         }
     }
-    let pdf = match jpegs_to_pdf(&loaded) {
+    let pdf = match images_to_pdf(&loaded, options) {
         Ok(pdf) => pdf,
         Err(e) => {
             eprintln!("{}", e.message(lang));
@@ -162,51 +204,11 @@ fn merge(images: &[PathBuf], out: &Path, lang: Lang) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-#[derive(Serialize)]
-struct Fixed {
-    path: String,
-    /// The fixed copy, or null when the file could not be made acceptable.
-    output: Option<String>,
-    applied: Vec<&'static str>,
-    /// What is still wrong (with the input when there is no output).
-    problems: Vec<Finding>,
-}
-
-impl Fixed {
-    fn refused(path: &str, problems: Vec<Finding>) -> Self {
-        Self {
-            path: path.to_owned(),
-            output: None,
-            applied: Vec::new(),
-            problems,
-        }
-    }
-}
-
-/// A file name not taken yet in this run: `name.pdf`, `name_2.pdf`, …
-fn unique(stem: &str, ext: &str, taken: &mut HashSet<String>) -> String {
-    let mut n = 1;
-    loop {
-        let candidate = if n == 1 {
-            format!("{stem}.{ext}")
-        } else {
-            format!("{stem}_{n}.{ext}")
-        };
-        if taken.insert(candidate.clone()) {
-            return candidate;
-        }
-        n += 1;
-    }
-}
-
-/// The fixes this command applies today; a file that needs others is reported, not copied.
-const APPLIED_FIXES: [&str; 3] = ["rename", "rename_latin", "convert_to_pdf"];
-
 fn fix(
     paths: &[PathBuf],
     out: &Path,
     profile: &str,
-    scheme: Scheme,
+    options: FixArgs,
     json: bool,
     lang: Lang,
 ) -> ExitCode {
@@ -214,85 +216,71 @@ fn fix(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let report = check_paths(paths, &profile, lang);
-    let mut taken = HashSet::new();
-    let mut results = Vec::new();
-    for file in &report.files {
-        let source = PathBuf::from(&file.path);
-        let name = source
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stem_src = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-        let fixable = file.verdict != Verdict::Rejected
-            && file.fixes.iter().all(|f| APPLIED_FIXES.contains(f));
-        let bytes = match std::fs::read(&source) {
-            Ok(b) if fixable => b,
-            _ => {
-                results.push(Fixed::refused(&file.path, file.problems.clone()));
-                continue;
-            }
-        };
-        let mut applied: Vec<&'static str> = Vec::new();
-        let (bytes, format) =
-            if file.fixes.contains(&"convert_to_pdf") && file.format == Format::Jpeg {
-                match jpegs_to_pdf(&[(name.clone(), bytes)]) {
-                    Ok(pdf) => {
-                        applied.push("convert_to_pdf");
-                        (pdf, Format::Pdf)
-                    }
-                    Err(_) => {
-                        results.push(Fixed::refused(&file.path, file.problems.clone()));
-                        continue;
-                    }
-                }
-            } else {
-                (bytes, file.format)
-            };
-        let stem = portal_stem(stem_src, scheme, 80);
-        if stem != stem_src {
-            applied.push("rename_latin");
-        }
-        let ext = format.extensions().first().copied().unwrap_or("bin");
-        let out_name = unique(&stem, ext, &mut taken);
-        // The copy must pass the same check before it is written.
-        let again = check_bytes(&out_name, &bytes, &profile, lang);
-        if again.verdict != Verdict::Ok {
-            results.push(Fixed::refused(&file.path, again.problems));
-            continue;
-        }
-        let target = out.join(&out_name);
-        if let Err(e) = epts_core::fsutil::write_atomic(&target, &bytes) {
-            eprintln!("epts: {}: {e}", target.display());
+    let sink = match FolderSink::new(out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("epts: {}", e.message(lang));
             return ExitCode::FAILURE;
         }
-        results.push(Fixed {
-            path: file.path.clone(),
-            output: Some(target.display().to_string()),
-            applied,
-            problems: Vec::new(),
-        });
+    };
+    let mut fix_options = FixOptions::new(profile, lang);
+    fix_options.scheme = options.scheme;
+    fix_options.name_pattern = options.name_pattern;
+    let cancel = AtomicBool::new(false);
+    // Progress goes to stderr so that stdout stays the result (JSON or lines).
+    let progress = |p: Progress| {
+        if !json && !options.quiet {
+            eprint!(
+                "\r{} {}/{}",
+                lang.pick("Обработано", "Done"),
+                p.done,
+                p.total
+            );
+        }
+    };
+    let report = fix_paths(paths, &fix_options, &sink, &progress, &cancel);
+    if !json && !options.quiet && !report.files.is_empty() {
+        eprintln!();
     }
-    let all_fixed = results.iter().all(|r| r.output.is_some());
     if json {
-        println!(
-            "{}",
-            serde_json::json!({ "profile": profile.name, "out": out, "files": results })
-        );
+        match serde_json::to_string(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("epts: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     } else {
-        for r in &results {
-            match &r.output {
-                Some(o) => println!("✓ {} → {o}", r.path),
-                None => {
-                    println!("✗ {}", r.path);
-                    for p in &r.problems {
+        for f in &report.files {
+            match (&f.output, f.status) {
+                (Some(o), Status::Ok) => println!("✓ {} → {o}", f.path),
+                (Some(o), _) => {
+                    println!(
+                        "✓ {} → {o} ({} → {} B)",
+                        f.path,
+                        f.before_bytes,
+                        f.after_bytes.unwrap_or(0)
+                    );
+                    for a in &f.applied {
+                        println!("    {}", a.message);
+                    }
+                }
+                (None, Status::Cancelled) => {
+                    println!("… {} ({})", f.path, lang.pick("не обработан", "not done"))
+                }
+                (None, _) => {
+                    println!("✗ {}", f.path);
+                    for p in &f.problems {
                         println!("    {}", p.message);
                     }
                 }
             }
         }
+        for p in &report.set_problems {
+            println!("{}", p.message);
+        }
     }
-    if all_fixed {
+    if report.all_done() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

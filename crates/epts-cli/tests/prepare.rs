@@ -159,7 +159,55 @@ fn fix_writes_latin_named_copies_and_leaves_the_inputs_alone() -> Result {
 }
 
 #[test]
-fn merge_puts_photos_into_one_pdf_and_refuses_what_is_not_a_jpeg() -> Result {
+fn fix_turns_phone_photos_upright_and_names_them_by_the_pattern() -> Result {
+    let photos = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/exif-orientation");
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("out");
+    let run = epts(&[
+        "prepare",
+        "fix",
+        photos.join("Portrait_6.jpg").to_str().ok_or("path")?,
+        photos.join("Portrait_8.jpg").to_str().ok_or("path")?,
+        "--out",
+        out.to_str().ok_or("path")?,
+        "--profile",
+        "gosuslugi",
+        "--name-pattern",
+        "Соколова_Анна_фото_{n}",
+        "--json",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout)?;
+    for (i, f) in v["files"].as_array().ok_or("files")?.iter().enumerate() {
+        assert_eq!(f["status"], "fixed");
+        let output = f["output"].as_str().ok_or("output")?;
+        assert!(
+            output.ends_with(&format!("sokolova_anna_foto_{}.jpg", i + 1)),
+            "{output}"
+        );
+        let codes: Vec<&str> = f["applied"]
+            .as_array()
+            .ok_or("applied")?
+            .iter()
+            .filter_map(|a| a["code"].as_str())
+            .collect();
+        assert!(codes.contains(&"auto_rotate"), "{codes:?}");
+        let seen = epts_core::prepare::detect(&std::fs::read(output)?);
+        assert_eq!(seen.facts.orientation, None);
+        // Portrait photos stay portrait once the pixels are turned.
+        assert!(seen.facts.height > seen.facts.width, "{:?}", seen.facts);
+    }
+    Ok(())
+}
+
+#[test]
+fn merge_puts_photos_into_one_pdf_and_refuses_what_is_not_a_picture() -> Result {
     let photos = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/testdata/exif-orientation");
     let dir = tempfile::tempdir()?;
@@ -197,7 +245,7 @@ fn merge_puts_photos_into_one_pdf_and_refuses_what_is_not_a_jpeg() -> Result {
         dir.path().join("x.pdf").to_str().ok_or("path")?,
     ]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("не JPEG"));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("не изображение"));
     assert!(!dir.path().join("x.pdf").exists(), "nothing half-written");
     Ok(())
 }
