@@ -7,6 +7,7 @@ pub mod detect;
 pub mod fix;
 mod jpeg_meta;
 pub mod merge;
+pub mod preview;
 pub mod profile;
 mod raster;
 mod tiff_pages;
