@@ -30,7 +30,7 @@ const APT_RUN: &[&str] = &[
 
 /// What the tests add: the WebKit WebDriver, a virtual display, a private session bus with
 /// a Secret Service (the OS keyring on a headless machine), and the peer tools that judge
-/// generated PDFs (qpdf --check, pdfinfo).
+/// generated files (qpdf --check, pdfinfo and pdfimages, ImageMagick's identify).
 const APT_TEST: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
@@ -39,6 +39,7 @@ const APT_TEST: &[&str] = &[
     "gnome-keyring",
     "qpdf",
     "poppler-utils",
+    "imagemagick",
 ];
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
