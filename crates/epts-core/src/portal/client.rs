@@ -15,6 +15,8 @@ use std::time::{Duration, SystemTime};
 
 /// The largest JSON answer read; anything bigger is refused, not buffered.
 pub const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
+/// No extract comes near this; a larger answer is not an extract.
+pub const MAX_EXTRACT_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct PortalConfig {
@@ -252,11 +254,50 @@ impl Portal for HttpPortal {
     }
 
     async fn record(&self, session: &Session, number: &str) -> Result<EptsSummary, PortalError> {
-        // Digits only: a number never changes the path it is put into.
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PortalError::NotFound);
-        }
-        self.get_json(session, &format!("api/v1/epts/{number}"), &[])
-            .await
+        self.get_json(session, &record_path(number)?, &[]).await
     }
+
+    async fn detail(
+        &self,
+        session: &Session,
+        number: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, PortalError> {
+        self.get_json(session, &record_path(number)?, &[]).await
+    }
+
+    async fn extract(&self, session: &Session, number: &str) -> Result<Vec<u8>, PortalError> {
+        let path = format!("{}/extract", record_path(number)?);
+        let url = self
+            .base
+            .join(&path)
+            .map_err(|_| PortalError::BadAddress(format!("{}{path}", self.base)))?;
+        self.with_retries(|| async {
+            let req = self
+                .http
+                .get(url.clone())
+                .header(header::ACCEPT, "application/pdf")
+                .header(header::COOKIE, session.cookie_header());
+            let mut resp = self.send(req).await?;
+            let status = resp.status();
+            if !status.is_success() {
+                return Err(status_error(status, &resp));
+            }
+            let body = read_bounded(&mut resp, MAX_EXTRACT_BYTES).await?;
+            if !body.starts_with(b"%PDF-") {
+                return Err(PortalError::BadResponse {
+                    detail: "the extract is not a PDF".into(),
+                });
+            }
+            Ok(body)
+        })
+        .await
+    }
+}
+
+/// The API path of one record; digits only, so a number never changes the path.
+fn record_path(number: &str) -> Result<String, PortalError> {
+    if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PortalError::NotFound);
+    }
+    Ok(format!("api/v1/epts/{number}"))
 }

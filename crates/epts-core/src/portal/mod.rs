@@ -10,6 +10,7 @@ mod error;
 mod model;
 mod retry;
 mod session;
+mod sync;
 
 pub use client::{HttpPortal, PortalConfig};
 pub use clock::{MAX_CLOCK_SKEW, skew_from_date};
@@ -17,6 +18,7 @@ pub use error::PortalError;
 pub use model::{EptsPage, EptsSummary, Me};
 pub use retry::RetryPolicy;
 pub use session::Session;
+pub use sync::{SyncError, SyncPhase, SyncProgress, SyncReport, record_from_portal, sync};
 
 /// What the app asks of a portal. Every call needs a [`Session`] taken from the webview.
 pub trait Portal {
@@ -38,4 +40,18 @@ pub trait Portal {
         session: &Session,
         number: &str,
     ) -> impl Future<Output = Result<EptsSummary, PortalError>> + Send;
+
+    /// Every field of one record's extract, with the portal's element names.
+    fn detail(
+        &self,
+        session: &Session,
+        number: &str,
+    ) -> impl Future<Output = Result<serde_json::Map<String, serde_json::Value>, PortalError>> + Send;
+
+    /// The extract PDF of one record.
+    fn extract(
+        &self,
+        session: &Session,
+        number: &str,
+    ) -> impl Future<Output = Result<Vec<u8>, PortalError>> + Send;
 }

@@ -48,9 +48,13 @@ pub struct EptsSummary {
 
 /// One page of the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EptsPage {
     pub items: Vec<EptsSummary>,
     pub page: usize,
     pub size: usize,
     pub total: usize,
+    /// The portal's clock when it answered: the next sync's `updatedSince`.
+    #[serde(default)]
+    pub server_time: Option<String>,
 }

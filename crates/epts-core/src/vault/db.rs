@@ -115,6 +115,21 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO records_fts(records_fts) VALUES ('rebuild');
     "#,
+    // 3: sync with the portal — where the last complete sync stopped, and the records a
+    // sync listed but has not stored yet (an interrupted sync resumes with them).
+    r#"
+    CREATE TABLE sync_state (
+        portal TEXT PRIMARY KEY,
+        cursor TEXT,
+        pending_cursor TEXT,
+        last_success TEXT
+    );
+    CREATE TABLE sync_pending (
+        portal TEXT NOT NULL,
+        epts_number TEXT NOT NULL,
+        PRIMARY KEY (portal, epts_number)
+    );
+    "#,
 ];
 
 /// Whether `open` may make a new database file, or only open the vault's existing one.

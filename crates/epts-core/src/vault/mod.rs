@@ -19,6 +19,7 @@ mod keyring;
 mod keys;
 mod records;
 mod rekey;
+mod sync_state;
 
 pub use backup::{BackupReader, BackupSummary, RestoreReport};
 pub use documents::{Document, MAX_DOCUMENT_BYTES, VerifyReport, sniff};
@@ -364,6 +365,33 @@ impl Vault {
         vin: Option<&str>,
     ) -> Result<Vec<Document>, VaultError> {
         documents::import_files(&mut self.conn, &self.blobs, paths, vin)
+    }
+
+    /// The cursor of the last complete sync with `portal` and when it ended.
+    pub fn sync_state(&self, portal: &str) -> Result<(Option<String>, Option<String>), VaultError> {
+        sync_state::state(&self.conn, portal)
+    }
+
+    /// Records a sync listed and has not stored yet.
+    pub fn sync_pending(&self, portal: &str) -> Result<Vec<String>, VaultError> {
+        sync_state::pending(&self.conn, portal)
+    }
+
+    pub fn sync_begin(
+        &mut self,
+        portal: &str,
+        next_cursor: &str,
+        numbers: &[String],
+    ) -> Result<(), VaultError> {
+        sync_state::begin(&mut self.conn, portal, next_cursor, numbers)
+    }
+
+    pub fn sync_done(&self, portal: &str, number: &str) -> Result<(), VaultError> {
+        sync_state::done(&self.conn, portal, number)
+    }
+
+    pub fn sync_finish(&self, portal: &str, now: &str) -> Result<(), VaultError> {
+        sync_state::finish(&self.conn, portal, now)
     }
 
     pub fn import_bytes(
