@@ -173,8 +173,13 @@ impl Archive {
         slot.locked_by_user = false;
     }
 
+    /// Whether the vault is open now.
+    pub fn is_open(&self) -> bool {
+        self.slot().vault.is_some()
+    }
+
     /// Runs `f` on the open vault and counts as use (it resets the idle timer).
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
     ) -> Result<T, Box<dyn Localized + Send>> {

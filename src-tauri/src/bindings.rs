@@ -6,8 +6,15 @@ use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, Facets, RecordCard
 use crate::commands::AppInfo;
 use crate::error::CommandError;
 use crate::login::PortalUser;
+use crate::prepare::{
+    MergeDestination, MergeDone, PrepareDestination, PrepareDrop, TranslitScheme,
+};
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
+use epts_core::prepare::{
+    Applied, BatchReport, FileOutcome, FileReport, Finding as PrepareFinding, Format, Progress,
+    SetReport, Status, Verdict,
+};
 use epts_core::settings::{Settings, View};
 use epts_core::vault::{
     Document, EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort,
@@ -48,6 +55,21 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<Report>(&cfg)?,
         one::<Settings>(&cfg)?,
         one::<View>(&cfg)?,
+        one::<Applied>(&cfg)?,
+        one::<BatchReport>(&cfg)?,
+        one::<FileOutcome>(&cfg)?,
+        one::<FileReport>(&cfg)?,
+        one::<PrepareFinding>(&cfg)?,
+        one::<Format>(&cfg)?,
+        one::<Progress>(&cfg)?,
+        one::<SetReport>(&cfg)?,
+        one::<Status>(&cfg)?,
+        one::<Verdict>(&cfg)?,
+        one::<MergeDestination>(&cfg)?,
+        one::<MergeDone>(&cfg)?,
+        one::<PrepareDestination>(&cfg)?,
+        one::<PrepareDrop>(&cfg)?,
+        one::<TranslitScheme>(&cfg)?,
     ])
 }
 

@@ -35,3 +35,12 @@ pub async fn pick_files(app: &AppHandle) -> Vec<PathBuf> {
     });
     rx.await.unwrap_or_default()
 }
+
+/// «Choose a folder»; `None` when the user cancels.
+pub async fn pick_folder(app: &AppHandle) -> Option<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    builder(app).pick_folder(move |path| {
+        let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+    });
+    rx.await.ok().flatten()
+}

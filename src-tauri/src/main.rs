@@ -13,6 +13,7 @@ mod dialogs;
 mod error;
 mod login;
 mod portal;
+mod prepare;
 mod state;
 
 #[cfg(test)]
@@ -44,10 +45,12 @@ fn main() {
             let state = AppState::load(config_dir, portal)?;
             app.manage(state);
             app.manage(std::sync::Arc::new(archive::Archive::from_env(fallback)));
+            app.manage(prepare::Prepare::default());
             archive::start_idle_lock(app.handle());
             Ok(())
         })
         .plugin(tauri_plugin_dialog::init())
+        .on_window_event(prepare::on_window_event)
         .register_asynchronous_uri_scheme_protocol(
             archive::DOCUMENT_SCHEME,
             |ctx, request, responder| {
@@ -95,6 +98,17 @@ fn main() {
             login::portal_login,
             login::portal_logout,
             login::portal_status,
+            prepare::prepare_pick_files,
+            prepare::prepare_pick_folder,
+            prepare::prepare_choose_folder,
+            prepare::prepare_watch_drops,
+            prepare::prepare_check,
+            prepare::prepare_fix,
+            prepare::prepare_cancel,
+            prepare::prepare_preview,
+            prepare::prepare_file_bytes,
+            prepare::prepare_merge,
+            prepare::prepare_names,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -5,7 +5,7 @@
 // The command names and argument shapes below are the contract with
 // src-tauri; the types come from Rust through ts-rs (src/lib/bindings/).
 
-import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { Channel, convertFileSrc, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { ArchiveStatus } from './bindings/ArchiveStatus';
 import type { BackupDone } from './bindings/BackupDone';
@@ -22,6 +22,14 @@ import type { PortalUser } from './bindings/PortalUser';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
 import type { View } from './bindings/View';
+import type { FixReport } from './bindings/FixReport';
+import type { MergeDestination } from './bindings/MergeDestination';
+import type { MergeDone } from './bindings/MergeDone';
+import type { PrepareDestination } from './bindings/PrepareDestination';
+import type { PrepareDrop } from './bindings/PrepareDrop';
+import type { PrepareProgress } from './bindings/PrepareProgress';
+import type { PrepareReport } from './bindings/PrepareReport';
+import type { TranslitScheme } from './bindings/TranslitScheme';
 
 /** What a failed command rejects with: a stable code and a message already
  * localised by the Rust side in the user's language (src-tauri/src/error.rs). */
@@ -73,6 +81,33 @@ export interface Backend {
   archiveRekey(passphrase: string | null): Promise<ArchiveStatus>;
   /** Where the webview reads a document's decrypted bytes (from memory, main window only). */
   documentUrl(id: number): string;
+  /** «Подготовка»: asks for files (native dialog); empty if cancelled. Only paths chosen
+   * here, in the folder dialog or dropped onto the window can be read by the commands below. */
+  preparePickFiles(): Promise<string[]>;
+  preparePickFolder(): Promise<string | null>;
+  /** Asks for the folder fixed files go into; null if cancelled. */
+  prepareChooseFolder(): Promise<string | null>;
+  /** Drops onto the window (seen by the shell, with real paths) are reported to `onDrop`. */
+  prepareWatchDrops(onDrop: (drop: PrepareDrop) => void): Promise<void>;
+  prepareCheck(paths: string[], profile: string): Promise<PrepareReport>;
+  /** The names (without extension) the files would get, in the check's order. */
+  prepareNames(paths: string[], profile: string, scheme: TranslitScheme, namePattern: string): Promise<string[]>;
+  prepareFix(
+    paths: string[],
+    profile: string,
+    scheme: TranslitScheme,
+    namePattern: string,
+    destination: PrepareDestination,
+    onProgress: (progress: PrepareProgress) => void,
+  ): Promise<FixReport>;
+  /** Stops the running fix between steps. */
+  prepareCancel(): Promise<void>;
+  /** A small JPEG of a chosen or produced picture. */
+  preparePreview(path: string, maxSide: number): Promise<ArrayBuffer>;
+  /** The bytes of a chosen or produced file of at most 20 MB (a PDF's first page). */
+  prepareFileBytes(path: string): Promise<ArrayBuffer>;
+  /** Pictures → one PDF, saved (dialog) or into the archive; null if the dialog was cancelled. */
+  prepareMerge(paths: string[], name: string, destination: MergeDestination): Promise<MergeDone | null>;
 }
 
 function isCommandError(e: unknown): e is CommandError {
@@ -132,6 +167,26 @@ export const tauriBackend: Backend = {
   archiveBackup: (passphrase) => call<BackupDone | null>('archive_backup', { passphrase }),
   archiveRekey: (passphrase) => call<ArchiveStatus>('archive_rekey', { passphrase }),
   documentUrl: (id) => convertFileSrc(String(id), 'epts-doc'),
+  preparePickFiles: () => call<string[]>('prepare_pick_files'),
+  preparePickFolder: () => call<string | null>('prepare_pick_folder'),
+  prepareChooseFolder: () => call<string | null>('prepare_choose_folder'),
+  prepareWatchDrops: (onDrop) => {
+    const channel = new Channel<PrepareDrop>();
+    channel.onmessage = onDrop;
+    return call<void>('prepare_watch_drops', { onDrop: channel });
+  },
+  prepareCheck: (paths, profile) => call<PrepareReport>('prepare_check', { paths, profileName: profile }),
+  prepareNames: (paths, profile, scheme, namePattern) =>
+    call<string[]>('prepare_names', { paths, profileName: profile, scheme, namePattern }),
+  prepareFix: (paths, profile, scheme, namePattern, destination, onProgress) => {
+    const channel = new Channel<PrepareProgress>();
+    channel.onmessage = onProgress;
+    return call<FixReport>('prepare_fix', { paths, profileName: profile, scheme, namePattern, destination, onProgress: channel });
+  },
+  prepareCancel: () => call<void>('prepare_cancel'),
+  preparePreview: (path, maxSide) => call<ArrayBuffer>('prepare_preview', { path, maxSide }),
+  prepareFileBytes: (path) => call<ArrayBuffer>('prepare_file_bytes', { path }),
+  prepareMerge: (paths, name, destination) => call<MergeDone | null>('prepare_merge', { paths, name, destination }),
 };
 
 /** Outside the shell there is no core: every command fails honestly with
@@ -166,6 +221,17 @@ export const offlineBackend: Backend = {
   archiveBackup: () => unavailable(),
   archiveRekey: () => unavailable(),
   documentUrl: () => '',
+  preparePickFiles: () => unavailable(),
+  preparePickFolder: () => unavailable(),
+  prepareChooseFolder: () => unavailable(),
+  prepareWatchDrops: () => unavailable(),
+  prepareCheck: () => unavailable(),
+  prepareNames: () => unavailable(),
+  prepareFix: () => unavailable(),
+  prepareCancel: () => unavailable(),
+  preparePreview: () => unavailable(),
+  prepareFileBytes: () => unavailable(),
+  prepareMerge: () => unavailable(),
 };
 
 function unavailable<T>(): Promise<T> {

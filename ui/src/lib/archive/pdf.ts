@@ -19,10 +19,14 @@ function pdfjs(): Promise<PdfJs> {
 
 /** Opens the PDF at `url`. Scripts in PDFs never run: eval is off, and pdf.js has no JS engine. */
 export async function openPdf(url: string): Promise<PDFDocumentProxy> {
-  const lib = await pdfjs();
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const data = new Uint8Array(await response.arrayBuffer());
+  return openPdfData(new Uint8Array(await response.arrayBuffer()));
+}
+
+/** Opens a PDF from its bytes (a file being prepared, read by the shell). */
+export async function openPdfData(data: Uint8Array): Promise<PDFDocumentProxy> {
+  const lib = await pdfjs();
   return lib.getDocument({ data, isEvalSupported: false, enableXfa: false }).promise;
 }
 
