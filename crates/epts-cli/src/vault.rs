@@ -44,6 +44,14 @@ enum Action {
         #[arg(long)]
         vin: Option<String>,
     },
+    /// Fetch the user's ePTS records and extracts from the portal into the vault; only what
+    /// changed since the last sync; an interrupted sync resumes. The session cookie
+    /// (JSESSIONID) comes from EPTS_PORTAL_SESSION, never from the command line.
+    Sync {
+        /// The portal's address. Also EPTS_PORTAL_URL.
+        #[arg(long, env = "EPTS_PORTAL_URL")]
+        portal: String,
+    },
     /// List the documents.
     List {
         /// Include documents in the trash.
@@ -152,6 +160,7 @@ fn no_passphrase(env: &str) -> Failure {
 enum Failure {
     Usage(String),
     Vault(VaultError),
+    Sync(epts_core::portal::SyncError),
     /// The command did its work, but not all of it (a restore that lost items): exit 1.
     Incomplete,
 }
@@ -179,6 +188,17 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Incomplete) => ExitCode::FAILURE,
+        Err(Failure::Sync(e)) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": JsonError { code: e.code(), message: e.message(lang), detail: e.to_string() } })
+                );
+            } else {
+                eprintln!("{}", e.message(lang));
+            }
+            ExitCode::FAILURE
+        }
         Err(Failure::Vault(e)) => {
             if json {
                 println!(
@@ -191,6 +211,45 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// One sync run, with progress on stderr (stdout stays the result).
+fn sync(
+    vault: &mut Vault,
+    portal: &str,
+    json: bool,
+    lang: Lang,
+) -> Result<epts_core::portal::SyncReport, Failure> {
+    use epts_core::portal::{HttpPortal, PortalConfig, Session, SyncError, SyncProgress};
+    let cookie = std::env::var("EPTS_PORTAL_SESSION").map_err(|_| {
+        Failure::Usage("no session: set EPTS_PORTAL_SESSION to the portal's JSESSIONID".into())
+    })?;
+    let session = Session::from_cookies([("JSESSIONID", cookie.trim())]);
+    let client = HttpPortal::new(PortalConfig::new(portal))
+        .map_err(|e| Failure::Sync(SyncError::Portal(e)))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let progress = |p: SyncProgress| {
+        if !json {
+            eprint!(
+                "\r{} {}/{}",
+                lang.pick("Получено", "Fetched"),
+                p.done,
+                p.total
+            );
+        }
+    };
+    let key = portal.trim_end_matches('/').to_owned() + "/";
+    let result = runtime.block_on(epts_core::portal::sync(
+        &client, &key, &session, vault, &progress, &cancel,
+    ));
+    if !json {
+        eprintln!();
+    }
+    result.map_err(Failure::Sync)
 }
 
 fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
@@ -244,6 +303,43 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
                     format!("Vault created: {} ({how})\n", dir.display())
                 }
             });
+        }
+        Action::Sync { portal } => {
+            let mut vault = open()?;
+            let report = sync(&mut vault, &portal, cmd.json, lang)?;
+            print(cmd.json, &report, || {
+                let failed = report.failed.len();
+                if ru {
+                    format!(
+                        "Синхронизация: новых {}, изменённых {}, без изменений {}, выписок {}{}\n",
+                        report.inserted,
+                        report.updated,
+                        report.unchanged,
+                        report.extracts,
+                        if failed > 0 {
+                            format!(", не получено {failed}")
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else {
+                    format!(
+                        "Sync: {} new, {} changed, {} unchanged, {} extracts{}\n",
+                        report.inserted,
+                        report.updated,
+                        report.unchanged,
+                        report.extracts,
+                        if failed > 0 {
+                            format!(", {failed} not received")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }
+            });
+            if !report.failed.is_empty() {
+                return Err(Failure::Incomplete);
+            }
         }
         Action::Unlock => {
             open()?;

@@ -1,0 +1,75 @@
+//! `epts vault sync` against a real portal-sim: records arrive, a second run fetches
+//! nothing new, and an expired session is explained without touching the archive.
+
+use epts_core::vault::{KdfParams, Vault};
+use std::path::Path;
+use std::process::{Command, Output};
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const PASS: &str = "синхронизация с порталом";
+
+fn sync(vault: &Path, portal: &str, session: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_epts"))
+        .args(["vault", "--json", "--vault"])
+        .arg(vault)
+        .args(["sync", "--portal", portal])
+        .env("EPTS_PASSPHRASE", PASS)
+        .env("EPTS_PORTAL_SESSION", session)
+        .env("EPTS_KEYRING", "never")
+        .env_remove("EPTS_LANG")
+        .output()
+        .expect("epts runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_fills_the_vault_and_a_second_run_fetches_nothing() -> Result {
+    let sim = portal_sim::start(0).await?;
+    let session = sim
+        .sim()
+        .open_session("owner@example.ru")
+        .ok_or("session")?;
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("vault");
+    Vault::create(&dir, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+    let url = sim.url();
+
+    let (dir2, url2, s2) = (dir.clone(), url.clone(), session.clone());
+    let first = tokio::task::spawn_blocking(move || sync(&dir2, &url2, &s2)).await?;
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout)?;
+    assert_eq!(
+        (report["inserted"].as_u64(), report["extracts"].as_u64()),
+        (Some(3), Some(3))
+    );
+
+    let (dir2, url2, s2) = (dir.clone(), url.clone(), session.clone());
+    let second = tokio::task::spawn_blocking(move || sync(&dir2, &url2, &s2)).await?;
+    let report: serde_json::Value = serde_json::from_slice(&second.stdout)?;
+    assert_eq!(report["to_fetch"].as_u64(), Some(0));
+
+    let (dir2, url2) = (dir.clone(), url.clone());
+    let expired = tokio::task::spawn_blocking(move || sync(&dir2, &url2, "not-a-session")).await?;
+    assert_eq!(expired.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&expired.stdout)?;
+    assert_eq!(err["error"]["code"], "session_expired");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Войдите"),
+        "{err}"
+    );
+    let vault = Vault::open(&dir, PASS)?;
+    assert_eq!(
+        vault.search("", &Default::default(), 100)?.len(),
+        3,
+        "nothing lost"
+    );
+    Ok(())
+}
