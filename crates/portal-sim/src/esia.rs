@@ -108,12 +108,12 @@ impl IntoResponse for EsiaError {
 }
 
 /// The portal's own callback on the host the request came to.
-pub fn registered_redirect(headers: &HeaderMap) -> String {
+pub fn registered_redirect(sim: &Sim, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    format!("http://{host}/callback")
+    format!("{}://{host}/callback", sim.scheme())
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,7 +132,7 @@ pub async fn authorize(
     if q.client_id != CLIENT_ID || q.response_type.as_deref().is_some_and(|t| t != "code") {
         return EsiaError::UnknownClient.into_response();
     }
-    if q.redirect_uri != registered_redirect(&headers) {
+    if q.redirect_uri != registered_redirect(&sim, &headers) {
         return EsiaError::RedirectMismatch.into_response();
     }
     let flow = token(16);

@@ -57,7 +57,8 @@ pub fn error_page(site: Site, code: &str, message: &str, next_step: &str) -> Str
         &format!(
             r#"<h1>Не удалось войти</h1>
 <div class="error" data-testid="error" data-error-code="{code}"><strong>{code}</strong>: {message}</div>
-<p>{next}</p>"#,
+<p>{next}</p>
+<p><a href="/" data-testid="error-back">Вернуться на сайт портала</a></p>"#,
             code = esc(code),
             message = esc(message),
             next = esc(next_step),

@@ -19,6 +19,7 @@ pub mod extract;
 mod html;
 mod portal;
 mod state;
+mod tls;
 
 pub use control::Expirable;
 pub use state::{Fault, Limits, LoginFailure, Sim};
@@ -129,6 +130,9 @@ pub struct Running {
     sim: Sim,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// With TLS: the CA a client must trust, and the task that accepts connections.
+    ca_pem: Option<String>,
+    acceptor: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -142,9 +146,14 @@ impl Running {
         &self.sim
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234/`.
+    /// The base URL, e.g. `http://127.0.0.1:41234/` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("{}://{}/", self.sim.scheme(), self.addr)
+    }
+
+    /// With TLS, the PEM of the test CA that signed the server's certificate.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Stops the server and waits until it has closed its listener.
@@ -152,10 +161,16 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.task.take() {
+        let served = match self.task.take() {
             Some(task) => task.await.map_err(std::io::Error::other)?,
             None => Ok(()),
+        };
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.abort();
+            // Wait until the task (and with it the TCP listener) is gone.
+            let _ = acceptor.await;
         }
+        served
     }
 }
 
@@ -163,6 +178,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.abort();
         }
     }
 }
@@ -229,6 +247,37 @@ pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
         sim,
         shutdown: Some(tx),
         task: Some(task),
+        ca_pem: None,
+        acceptor: None,
+    })
+}
+
+/// [`start_with`] over TLS: a test CA is generated for this run ([`Running::ca_pem`]) and
+/// the server presents a certificate for `127.0.0.1` and `localhost` signed by it. Cookies
+/// are `Secure` and the OAuth `redirect_uri` is `https://…/callback`.
+pub async fn start_tls(port: u16, limits: Limits) -> std::io::Result<Running> {
+    let ca = tls::test_ca()?;
+    let sim = Sim::serving(limits, true);
+    let tcp = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let (listener, acceptor) = tls::listen(tcp, ca.config)?;
+    let addr = axum::serve::Listener::local_addr(&listener)?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app_sim = sim.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router(app_sim))
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "portal-sim listening with TLS");
+    Ok(Running {
+        addr,
+        sim,
+        shutdown: Some(tx),
+        task: Some(task),
+        ca_pem: Some(ca.ca_pem),
+        acceptor: Some(acceptor),
     })
 }
 

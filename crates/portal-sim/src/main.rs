@@ -12,6 +12,12 @@ struct Args {
     /// Loopback port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Serve HTTPS with a test CA generated for this run.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: where to write the test CA's certificate (PEM) for clients to trust.
+    #[arg(long, requires = "tls")]
+    ca_file: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -23,9 +29,26 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let sim = portal_sim::start(args.port).await?;
-    // The URL goes to stdout so scripts can read it.
+    let sim = if args.tls {
+        portal_sim::start_tls(args.port, portal_sim::Limits::default()).await?
+    } else {
+        portal_sim::start(args.port).await?
+    };
+    if let (Some(path), Some(pem)) = (&args.ca_file, sim.ca_pem()) {
+        std::fs::write(path, pem)?;
+        tracing::info!(path = %path.display(), "portal-sim: test CA written");
+    }
+    // The URL goes to stdout so scripts can read it; the accounts go to the log.
     println!("{}", sim.url());
+    for u in portal_sim::data::users() {
+        tracing::info!(
+            login = %u.logins.join(", "),
+            password = %u.password,
+            name = %u.profile.display_name,
+            vehicles = u.vehicles.len(),
+            "portal-sim account"
+        );
+    }
     tokio::signal::ctrl_c().await?;
     sim.stop().await?;
     Ok(())

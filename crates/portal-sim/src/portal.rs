@@ -25,6 +25,15 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// Cookies over TLS are `Secure`, as the real portal's are.
+fn secure(sim: &Sim) -> &'static str {
+    if sim.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
 /// The user of the request's session, if it has a live one (each request extends it).
 pub fn session_user(sim: &Sim, headers: &HeaderMap) -> Option<u32> {
     let id = cookie(headers, SESSION_COOKIE)?;
@@ -42,17 +51,18 @@ pub async fn login(State(sim): State<Sim>, headers: HeaderMap) -> Response {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let mut redirect_uri = registered_redirect(&headers);
+    let scheme = sim.scheme();
+    let mut redirect_uri = registered_redirect(&sim, &headers);
     {
         let mut s = sim.lock();
         if s.login_fault(false) == Some(LoginFailure::RedirectMismatch) {
             s.login_fault(true);
             // A portal misconfigured after an update: ESIA refuses the unregistered address.
-            redirect_uri = format!("http://{host}/oauth/callback");
+            redirect_uri = format!("{scheme}://{host}/oauth/callback");
         }
     }
     let target = url::Url::parse_with_params(
-        &format!("http://{host}{AUTHORIZE_PATH}"),
+        &format!("{scheme}://{host}{AUTHORIZE_PATH}"),
         &[
             ("client_id", CLIENT_ID),
             ("response_type", "code"),
@@ -67,7 +77,10 @@ pub async fn login(State(sim): State<Sim>, headers: HeaderMap) -> Response {
     (
         [(
             header::SET_COOKIE,
-            format!("{STATE_COOKIE}={state}; Path=/; HttpOnly; SameSite=Lax"),
+            format!(
+                "{STATE_COOKIE}={state}; Path=/; HttpOnly; SameSite=Lax{}",
+                secure(&sim)
+            ),
         )],
         Redirect::to(target.as_str()),
     )
@@ -140,7 +153,7 @@ pub async fn callback(
             "Начните вход заново; проверьте, что часы компьютера идут верно.",
         );
     }
-    if issued.redirect_uri != registered_redirect(&headers) {
+    if issued.redirect_uri != registered_redirect(&sim, &headers) {
         return portal_error(
             StatusCode::BAD_REQUEST,
             "ESIA-007014",
@@ -165,7 +178,10 @@ pub async fn callback(
     (
         [(
             header::SET_COOKIE,
-            format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax"),
+            format!(
+                "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax{}",
+                secure(&sim)
+            ),
         )],
         Redirect::to("/cabinet"),
     )

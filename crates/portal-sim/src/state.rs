@@ -142,10 +142,17 @@ pub struct Inner {
 #[derive(Debug, Clone)]
 pub struct Sim {
     inner: Arc<Mutex<Inner>>,
+    /// Served over TLS (the stand-in's URLs are `https://`).
+    tls: bool,
 }
 
 impl Sim {
     pub fn new(limits: Limits) -> Self {
+        Self::serving(limits, false)
+    }
+
+    /// The state of a stand-in served over TLS or plain HTTP.
+    pub fn serving(limits: Limits, tls: bool) -> Self {
         let users = data::users();
         let blocked = users
             .iter()
@@ -159,7 +166,14 @@ impl Sim {
                 limits,
                 ..Inner::default()
             })),
+            tls,
         }
+    }
+
+    /// `https` when the stand-in serves TLS, else `http`. Needs no lock: handlers ask it
+    /// while they hold the state.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
     }
 
     /// The state; a panic in another handler never makes the stand-in unusable.

@@ -205,8 +205,8 @@ async fn idle_sessions_end_and_temporary_code_blocks_lift() -> Result {
     let sim = portal_sim::start_with(
         0,
         Limits {
-            session_idle: Duration::from_millis(400),
-            code_block: Duration::from_millis(300),
+            session_idle: Duration::from_millis(1000),
+            code_block: Duration::from_millis(1000),
             ..Limits::default()
         },
     )
@@ -214,10 +214,10 @@ async fn idle_sessions_end_and_temporary_code_blocks_lift() -> Result {
     let b = logged_in(&sim, OWNER, OWNER_PASS).await?;
     // Each request moves the idle deadline on.
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(get_json(&sim, &b, "api/v1/me").await?.0, StatusCode::OK);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         get_json(&sim, &b, "api/v1/me").await?.0,
         StatusCode::UNAUTHORIZED
@@ -235,7 +235,7 @@ async fn idle_sessions_end_and_temporary_code_blocks_lift() -> Result {
         Some("ESIA-007005"),
         "still blocked"
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let after = to_code_step(&sim, &b, OWNER, OWNER_PASS).await?;
     assert!(
         after.body.contains("esia-code-input"),

@@ -59,11 +59,22 @@ pub async fn to_code_step(sim: &Running, b: &Client, login: &str, password: &str
 }
 
 pub async fn code_for(sim: &Running, login: &str) -> Result<String> {
-    let v: serde_json::Value = reqwest::get(format!("{}__sim/code?login={login}", sim.url()))
+    let v: serde_json::Value = plain(sim)?
+        .get(format!("{}__sim/code?login={login}", sim.url()))
+        .send()
         .await?
         .json()
         .await?;
     Ok(v["code"].as_str().ok_or("no code")?.to_owned())
+}
+
+/// A client without cookies that trusts the stand-in's test CA when it serves TLS.
+pub fn plain(sim: &Running) -> Result<Client> {
+    let mut builder = Client::builder();
+    if let Some(pem) = sim.ca_pem() {
+        builder = builder.tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes())?]);
+    }
+    Ok(builder.build()?)
 }
 
 pub async fn confirm(sim: &Running, b: &Client, page: &str, code: &str) -> Result<Step> {
@@ -93,7 +104,7 @@ pub async fn log_in(sim: &Running, b: &Client, login: &str, password: &str) -> R
 
 /// A control request to the stand-in's test-only endpoints; returns the status.
 pub async fn control(sim: &Running, path: &str, body: serde_json::Value) -> Result<StatusCode> {
-    Ok(Client::new()
+    Ok(plain(sim)?
         .post(format!("{}{path}", sim.url()))
         .json(&body)
         .send()
