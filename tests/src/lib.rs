@@ -40,6 +40,9 @@ pub struct Options {
     /// The archive folder the app opens (`EPTS_VAULT`); an empty place in the scratch folder
     /// otherwise, so the app starts with its first-run setup.
     pub vault_dir: Option<PathBuf>,
+    /// More environment for the app, e.g. the debug-build answers to native dialogs
+    /// (`EPTS_TEST_PICK`, `EPTS_TEST_OUT`), which WebDriver cannot drive.
+    pub env: Vec<(String, std::ffi::OsString)>,
 }
 
 /// The running app, as a test sees it.
@@ -90,6 +93,9 @@ where
     .env("EPTS_PORTAL_URL", sim.url())
     .env("EPTS_LOG", "epts_desktop=debug")
     .env("HOME", scratch.join("home"));
+    for (key, value) in &options.env {
+        cmd.env(key, value);
+    }
     if let Some(display) = &display {
         cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY");
     }
