@@ -92,18 +92,57 @@ impl EsiaError {
     }
 }
 
+impl EsiaError {
+    const ALL: [EsiaError; 9] = [
+        EsiaError::WrongPassword,
+        EsiaError::AccountBlocked,
+        EsiaError::CodeBlocked,
+        EsiaError::CodeExpired,
+        EsiaError::WrongCode,
+        EsiaError::NotConfirmed,
+        EsiaError::RedirectMismatch,
+        EsiaError::UnknownClient,
+        EsiaError::SessionLost,
+    ];
+
+    fn from_code(code: &str) -> Option<EsiaError> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+/// A failure that ends the flow sends the browser to `/esia/error?code=…`, so the code is in
+/// the URL as well as on the page: the app's login window sees URLs, not pages.
 impl IntoResponse for EsiaError {
     fn into_response(self) -> Response {
-        (
-            self.status(),
+        Redirect::to(&format!("{ERROR_PATH}?code={}", self.code())).into_response()
+    }
+}
+
+pub const ERROR_PATH: &str = "/esia/error";
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorQuery {
+    code: String,
+}
+
+/// ESIA's error page for a code.
+pub async fn error(Query(q): Query<ErrorQuery>) -> Response {
+    match EsiaError::from_code(&q.code) {
+        Some(e) => (
+            e.status(),
+            Html(error_page(Site::Esia, e.code(), e.message(), e.next_step())),
+        )
+            .into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
             Html(error_page(
                 Site::Esia,
-                self.code(),
-                self.message(),
-                self.next_step(),
+                "unknown",
+                "Неизвестная ошибка",
+                "Начните вход заново с сайта портала.",
             )),
         )
-            .into_response()
+            .into_response(),
     }
 }
 

@@ -51,6 +51,8 @@ pub fn router(sim: Sim) -> Router {
         .route("/", get(start_page))
         .route("/login", get(portal::login))
         .route("/callback", get(portal::callback))
+        .route("/error", get(portal::error))
+        .route(esia::ERROR_PATH, get(esia::error))
         .route("/logout", get(portal::logout))
         .route("/cabinet", get(cabinet::home))
         .route("/cabinet/epts/{id}", get(cabinet::record))

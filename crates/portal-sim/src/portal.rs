@@ -94,8 +94,123 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn portal_error(status: StatusCode, code: &str, message: &str, next: &str) -> Response {
-    (status, Html(error_page(Site::Portal, code, message, next))).into_response()
+/// The portal's login failures. Like ESIA's, they send the browser to a URL that carries
+/// the code (`/error?code=…`), where the page says what happened and what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortalFailure {
+    ConsentRefused,
+    SessionLost,
+    AuthCodeInvalid,
+    AuthCodeExpired,
+    RedirectMismatch,
+    AccountNotFound,
+}
+
+impl PortalFailure {
+    const ALL: [PortalFailure; 6] = [
+        PortalFailure::ConsentRefused,
+        PortalFailure::SessionLost,
+        PortalFailure::AuthCodeInvalid,
+        PortalFailure::AuthCodeExpired,
+        PortalFailure::RedirectMismatch,
+        PortalFailure::AccountNotFound,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            PortalFailure::ConsentRefused => "consent_refused",
+            PortalFailure::SessionLost => "session_lost",
+            PortalFailure::AuthCodeInvalid | PortalFailure::AuthCodeExpired => "ESIA-007019",
+            PortalFailure::RedirectMismatch => "ESIA-007014",
+            PortalFailure::AccountNotFound => "account_not_found",
+        }
+    }
+
+    /// Tells apart failures that share a code (the URL's `reason`).
+    fn reason(self) -> Option<&'static str> {
+        (self == PortalFailure::AuthCodeExpired).then_some("expired")
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            PortalFailure::ConsentRefused | PortalFailure::AccountNotFound => StatusCode::FORBIDDEN,
+            PortalFailure::SessionLost | PortalFailure::RedirectMismatch => StatusCode::BAD_REQUEST,
+            PortalFailure::AuthCodeInvalid | PortalFailure::AuthCodeExpired => {
+                StatusCode::UNAUTHORIZED
+            }
+        }
+    }
+
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            PortalFailure::ConsentRefused => (
+                "Вы отказались передать данные порталу",
+                "Чтобы войти, войдите снова и нажмите «Предоставить».",
+            ),
+            PortalFailure::SessionLost => (
+                "Сеанс входа потерян при переходе между сайтами",
+                "Разрешите cookie для портала и начните вход заново.",
+            ),
+            PortalFailure::AuthCodeInvalid => (
+                "Код авторизации недействителен или уже использован",
+                "Начните вход заново.",
+            ),
+            PortalFailure::AuthCodeExpired => (
+                "Срок действия кода авторизации истёк",
+                "Начните вход заново; проверьте, что часы компьютера идут верно.",
+            ),
+            PortalFailure::RedirectMismatch => (
+                "Недопустимый адрес перенаправления",
+                "Обратитесь в поддержку портала.",
+            ),
+            PortalFailure::AccountNotFound => (
+                "Учётная запись не найдена",
+                "Зарегистрируйтесь в личном кабинете портала ЭПТС или войдите под другой учётной записью.",
+            ),
+        }
+    }
+}
+
+fn portal_error(failure: PortalFailure) -> Response {
+    let mut to = format!("/error?code={}", failure.code());
+    if let Some(reason) = failure.reason() {
+        to.push_str("&reason=");
+        to.push_str(reason);
+    }
+    Redirect::to(&to).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorQuery {
+    code: String,
+    reason: Option<String>,
+}
+
+/// The portal's error page for a login failure's code.
+pub async fn error(Query(q): Query<ErrorQuery>) -> Response {
+    let found = PortalFailure::ALL
+        .into_iter()
+        .find(|f| f.code() == q.code && f.reason() == q.reason.as_deref());
+    match found {
+        Some(f) => {
+            let (message, next) = f.words();
+            (
+                f.status(),
+                Html(error_page(Site::Portal, f.code(), message, next)),
+            )
+                .into_response()
+        }
+        None => (
+            StatusCode::BAD_REQUEST,
+            Html(error_page(
+                Site::Portal,
+                "unknown",
+                "Неизвестная ошибка",
+                "Начните вход заново.",
+            )),
+        )
+            .into_response(),
+    }
 }
 
 /// Where ESIA sends the browser back: checks `state`, spends the one-time code, opens a session.
@@ -119,58 +234,28 @@ pub async fn callback(
         }
     };
     if q.error.as_deref() == Some("access_denied") {
-        return portal_error(
-            StatusCode::FORBIDDEN,
-            "consent_refused",
-            "Вы отказались передать данные порталу",
-            "Чтобы войти, войдите снова и нажмите «Предоставить».",
-        );
+        return portal_error(PortalFailure::ConsentRefused);
     }
     let expected = cookie(&headers, STATE_COOKIE);
     if forced == Some(LoginFailure::SessionLost) || expected.is_none() || expected != q.state {
-        return portal_error(
-            StatusCode::BAD_REQUEST,
-            "session_lost",
-            "Сеанс входа потерян при переходе между сайтами",
-            "Разрешите cookie для портала и начните вход заново.",
-        );
+        return portal_error(PortalFailure::SessionLost);
     }
     let mut s = sim.lock();
     let spent = q.code.as_deref().and_then(|c| s.auth_codes.remove(c));
     let Some(issued) = spent.filter(|_| forced != Some(LoginFailure::AuthCodeInvalid)) else {
-        return portal_error(
-            StatusCode::UNAUTHORIZED,
-            "ESIA-007019",
-            "Код авторизации недействителен или уже использован",
-            "Начните вход заново.",
-        );
+        return portal_error(PortalFailure::AuthCodeInvalid);
     };
     if Instant::now() >= issued.expires {
-        return portal_error(
-            StatusCode::UNAUTHORIZED,
-            "ESIA-007019",
-            "Срок действия кода авторизации истёк",
-            "Начните вход заново; проверьте, что часы компьютера идут верно.",
-        );
+        return portal_error(PortalFailure::AuthCodeExpired);
     }
     if issued.redirect_uri != registered_redirect(&sim, &headers) {
-        return portal_error(
-            StatusCode::BAD_REQUEST,
-            "ESIA-007014",
-            "Недопустимый адрес перенаправления",
-            "Обратитесь в поддержку портала.",
-        );
+        return portal_error(PortalFailure::RedirectMismatch);
     }
     let linked = forced != Some(LoginFailure::NotLinked)
         && s.user(issued.user)
             .is_some_and(|u| u.state == crate::data::AccountState::Ok);
     if !linked {
-        return portal_error(
-            StatusCode::FORBIDDEN,
-            "account_not_found",
-            "Учётная запись не найдена",
-            "Зарегистрируйтесь в личном кабинете портала ЭПТС или войдите под другой учётной записью.",
-        );
+        return portal_error(PortalFailure::AccountNotFound);
     }
     let session = s.open_session(issued.user);
     // The state cookie stays: a replayed callback then fails on the spent code (ESIA-007019),

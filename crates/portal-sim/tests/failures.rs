@@ -77,6 +77,15 @@ async fn every_forced_login_failure_shows_its_code_once() -> Result {
         let failed = try_login(&sim, &browser()?, OWNER, OWNER_PASS).await?;
         assert_eq!(error_code(&failed.body), Some(code), "{failure}");
         assert_eq!(failed.status.as_u16(), status, "{failure}");
+        // A failure that ends the login lands on a URL with its code: the app's login
+        // window sees URLs. Wrong password and wrong code keep the user in the form.
+        if !matches!(failure, "wrong_password" | "wrong_code") {
+            assert!(
+                failed.url.contains("/error?code=") && failed.url.contains(code),
+                "{failure}: {}",
+                failed.url
+            );
+        }
         let next = try_login(&sim, &browser()?, OWNER, OWNER_PASS).await?;
         assert!(
             next.url.ends_with("/cabinet"),
@@ -178,8 +187,14 @@ async fn codes_and_sessions_expire_on_demand_without_waiting() -> Result {
         json!({ "what": "authorization_codes" }),
     )
     .await?;
-    let stale = send(manual.get(&callback)).await?;
-    assert_eq!(error_code(&stale.body), Some("ESIA-007019"));
+    let stale = manual.get(&callback).send().await?;
+    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+    let to = stale.headers()["location"].to_str()?.to_owned();
+    assert_eq!(to, "/error?code=ESIA-007019&reason=expired");
+    let page = send(manual.get(format!("{}{}", sim.url(), &to[1..]))).await?;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&page.body), Some("ESIA-007019"));
+    assert!(page.body.contains("Срок действия кода авторизации истёк"));
 
     // A session the portal ended: the API says so, pages send the user to log in again.
     let b = logged_in(&sim, OWNER, OWNER_PASS).await?;

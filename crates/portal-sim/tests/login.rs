@@ -233,8 +233,12 @@ async fn an_authorization_code_works_once() -> Result {
         cookie.starts_with("JSESSIONID=") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let replay = send(b.get(&callback)).await?;
-    assert_eq!(error_code(&replay.body), Some("ESIA-007019"));
+    // A replayed callback lands on the error URL that names the code.
+    let replay = b.get(&callback).send().await?;
+    let to = replay.headers()["location"].to_str()?.to_owned();
+    assert_eq!(to, "/error?code=ESIA-007019");
+    let page = send(b.get(format!("{}{}", sim.url(), &to[1..]))).await?;
+    assert_eq!(error_code(&page.body), Some("ESIA-007019"));
     Ok(())
 }
 
