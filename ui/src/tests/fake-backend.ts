@@ -12,6 +12,8 @@ import type { EptsRecord } from '$lib/bindings/EptsRecord';
 import type { Filter } from '$lib/bindings/Filter';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { Sort } from '$lib/bindings/Sort';
+import type { FixReport } from '$lib/bindings/FixReport';
+import type { PrepareReport } from '$lib/bindings/PrepareReport';
 
 export type FakeBackend = {
   [K in keyof Backend]: Backend[K] & ReturnType<typeof vi.fn>;
@@ -128,6 +130,84 @@ export function archiveOf(total: number) {
   };
 }
 
+/** Sizes travel as JSON numbers (the generated type says bigint for u64). */
+export const bytes = (n: number) => n as unknown as bigint;
+
+/** A check report of three files as the core gives it for the ePTS portal. */
+export function prepareReport(extra: Partial<PrepareReport> = {}): PrepareReport {
+  return {
+    profile: 'elpts',
+    files: [
+      {
+        path: '/home/user/Сканы/Фото машины.jpg',
+        format: 'jpeg',
+        bytes: bytes(2_400_000),
+        verdict: 'fixable',
+        problems: [{ code: 'exif_rotated', message: 'Фото повёрнуто только меткой EXIF — на портале оно может оказаться боком.' }],
+        fixes: ['auto_rotate'],
+      },
+      {
+        path: '/home/user/Сканы/Договор.pdf',
+        format: 'pdf',
+        bytes: bytes(5_000),
+        verdict: 'rejected',
+        problems: [{ code: 'encrypted', message: 'Файл защищён паролем — портал такие не принимает.' }],
+        fixes: [],
+      },
+      { path: '/home/user/Сканы/vypiska.pdf', format: 'pdf', bytes: bytes(4_000), verdict: 'ok', problems: [], fixes: [] },
+    ],
+    total_bytes: bytes(2_409_000),
+    set_problems: [],
+    ...extra,
+  };
+}
+
+/** What a finished run into /out reports for `prepareReport()`. */
+export function fixReport(extra: Partial<FixReport> = {}): FixReport {
+  return {
+    profile: 'elpts',
+    cancelled: false,
+    total_bytes: bytes(900_000),
+    set_problems: [],
+    files: [
+      {
+        path: '/home/user/Сканы/Фото машины.jpg',
+        status: 'fixed',
+        format: 'jpeg',
+        before_bytes: bytes(2_400_000),
+        output: '/out/foto_mashiny.jpg',
+        output_format: 'jpeg',
+        after_bytes: bytes(890_000),
+        applied: [{ code: 'auto_rotate', message: 'Повёрнут так, как снимали (по метке EXIF)' }],
+        problems: [],
+      },
+      {
+        path: '/home/user/Сканы/Договор.pdf',
+        status: 'refused',
+        format: 'pdf',
+        before_bytes: bytes(5_000),
+        output: null,
+        output_format: null,
+        after_bytes: null,
+        applied: [],
+        problems: [{ code: 'encrypted', message: 'Файл защищён паролем — портал такие не принимает.' }],
+      },
+      {
+        path: '/home/user/Сканы/vypiska.pdf',
+        status: 'ok',
+        format: 'pdf',
+        before_bytes: bytes(4_000),
+        output: '/out/vypiska.pdf',
+        output_format: 'pdf',
+        after_bytes: bytes(4_000),
+        applied: [],
+        problems: [],
+      },
+    ],
+    ...extra,
+  };
+}
+
 /** A backend whose every command is a spy; by default it answers like a
  * healthy core with Russian settings and no sandbox. */
 export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
@@ -180,6 +260,17 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
     archiveBackup: vi.fn(async () => ({ path: '/media/usb/epts-archive.eptsbak', records: 300, documents: 2, bytes: 4_200_000 })),
     archiveRekey: vi.fn(async () => archiveStatus()),
     documentUrl: vi.fn((id: number) => `epts-doc://localhost/${id}`),
+    preparePickFiles: vi.fn(async () => ['/home/user/Сканы/Фото машины.jpg', '/home/user/Сканы/Договор.pdf', '/home/user/Сканы/vypiska.pdf']),
+    preparePickFolder: vi.fn(async () => '/home/user/Сканы'),
+    prepareChooseFolder: vi.fn(async () => '/out'),
+    prepareWatchDrops: vi.fn(async () => undefined),
+    prepareCheck: vi.fn(async () => prepareReport()),
+    prepareNames: vi.fn(async () => ['foto_mashiny', 'dogovor', 'vypiska']),
+    prepareFix: vi.fn(async () => fixReport()),
+    prepareCancel: vi.fn(async () => undefined),
+    preparePreview: vi.fn(async () => new ArrayBuffer(8)),
+    prepareFileBytes: vi.fn(async () => new ArrayBuffer(8)),
+    prepareMerge: vi.fn(async () => ({ output: '/out/dokumenty.pdf', bytes: 1000 })),
   };
   for (const [name, impl] of Object.entries(overrides)) {
     (backend as Record<string, ReturnType<typeof vi.fn>>)[name] = vi.fn(impl);

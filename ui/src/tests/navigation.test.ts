@@ -44,7 +44,7 @@ describe('navigation', () => {
   it('shows honest empty states that say what each section will do', async () => {
     const user = userEvent.setup();
     render(App, { backend: fakeBackend() });
-    for (const section of ['prepare', 'upload'] as const) {
+    for (const section of ['upload'] as const) {
       await user.click(screen.getByTestId(`nav-${section}`));
       const root = screen.getByTestId(`section-${section}`);
       expect(root.textContent).toContain('Раздел в разработке');
