@@ -276,6 +276,8 @@ fn vehicle(n: u64, owner: &Owner<'_>) -> Vehicle {
     v
 }
 
+/// The list's fields of vehicle `n`; they stay as the first stand-in made them, because the
+/// app's tests name records by them.
 fn summary(n: u64, owner: &str) -> Vehicle {
     let (wmi, make, model) = MODELS[(n % MODELS.len() as u64) as usize];
     let year = 2018 + (n % 8) as u16;
@@ -433,6 +435,47 @@ mod tests {
             d => b'0' + d as u8,
         };
         b[8] == want
+    }
+
+    fn digits(s: &str) -> Vec<u32> {
+        s.chars().filter_map(|c| c.to_digit(10)).collect()
+    }
+
+    fn inn_ok(inn: &str) -> bool {
+        let d = digits(inn);
+        let check = |w: &[u32]| w.iter().zip(&d).map(|(w, d)| w * d).sum::<u32>() % 11 % 10;
+        match d.len() {
+            10 => check(&[2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9],
+            12 => {
+                check(&[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[10]
+                    && check(&[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
+            }
+            _ => false,
+        }
+    }
+
+    fn ogrn_ok(ogrn: &str) -> bool {
+        ogrn.len() == 13
+            && ogrn[..12]
+                .parse::<u64>()
+                .is_ok_and(|n| (n % 11 % 10) as u32 == digits(ogrn)[12])
+    }
+
+    #[test]
+    fn organisations_and_people_have_valid_inn_and_ogrn() {
+        assert!(inn_ok(OWNER_INN) && inn_ok(DEALER_INN) && ogrn_ok(DEALER_OGRN));
+        assert!(!inn_ok("7712345670") && !ogrn_ok("1027700123451"));
+        for u in users() {
+            assert!(u.profile.inn.as_deref().is_none_or(inn_ok), "{}", u.id);
+            assert!(u.profile.ogrn.as_deref().is_none_or(ogrn_ok), "{}", u.id);
+            for v in &u.vehicles {
+                assert_eq!(v.details.owner_inn, u.profile.inn);
+                if let Some(d) = &v.details.customs_declaration_id {
+                    let parts: Vec<usize> = d.split('/').map(str::len).collect();
+                    assert_eq!(parts, [8, 6, 7], "{d}");
+                }
+            }
+        }
     }
 
     #[test]
