@@ -92,8 +92,12 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         pages += 1;
         let tag = |t: u16| entries.iter().find(|e| e.tag == t).map(|e| e.value);
         if pages == 1 {
-            facts.width = tag(256);
-            facts.height = tag(257);
+            // Width and length are required of every page; one without the other is no size.
+            let (Some(width), Some(height)) = (tag(256), tag(257)) else {
+                return Detection::corrupt(Format::Tiff, facts, "the first page has no size");
+            };
+            facts.width = Some(width);
+            facts.height = Some(height);
         }
         // Compression 1 means none; an absent tag means none too (TIFF 6.0 default).
         facts
@@ -106,4 +110,40 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     }
     facts.pages = Some(pages);
     Detection::ok(Format::Tiff, facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little-endian TIFF whose one page has the given (tag, SHORT value) entries.
+    fn tiff(entries: &[(u16, u16)]) -> Vec<u8> {
+        let mut b = b"II*\0".to_vec();
+        b.extend_from_slice(&8u32.to_le_bytes());
+        b.extend_from_slice(&u16::try_from(entries.len()).unwrap_or(0).to_le_bytes());
+        for (tag, value) in entries {
+            b.extend_from_slice(&tag.to_le_bytes());
+            b.extend_from_slice(&3u16.to_le_bytes());
+            b.extend_from_slice(&1u32.to_le_bytes());
+            b.extend_from_slice(&u32::from(*value).to_le_bytes());
+        }
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn a_page_with_a_width_and_no_height_is_corrupt_not_half_sized() {
+        // Found by fuzz target detect_tiff: width Some(8), height None.
+        let d = detect(&tiff(&[(256, 8)]));
+        assert_eq!(d.corrupt.as_deref(), Some("the first page has no size"));
+        assert_eq!((d.facts.width, d.facts.height), (None, None));
+        let d = detect(&tiff(&[(257, 8)]));
+        assert_eq!((d.facts.width, d.facts.height), (None, None));
+        let d = detect(&tiff(&[(256, 8), (257, 6)]));
+        assert_eq!(d.corrupt, None);
+        assert_eq!(
+            (d.facts.width, d.facts.height, d.facts.pages),
+            (Some(8), Some(6), Some(1))
+        );
+    }
 }
