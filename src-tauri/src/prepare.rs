@@ -441,7 +441,7 @@ pub async fn prepare_fix(
                 Ok(run(&sink))
             }
             Target::Archive(vin) => archive
-                .with(|vault| Ok(run(&VaultSink::new(vault, vin))))
+                .with(|vault| Ok(run(&VaultSink::new(vault, vin, lang))))
                 .map_err(|e| {
                     if e.code() == "archive_locked" {
                         err(&PrepareError::ArchiveLocked, lang)

@@ -116,6 +116,7 @@ impl Sink for FolderSink {
 pub struct VaultSink<'a> {
     vault: Mutex<&'a mut crate::vault::Vault>,
     vin: Option<String>,
+    lang: Lang,
 }
 
 impl std::fmt::Debug for VaultSink<'_> {
@@ -125,10 +126,12 @@ impl std::fmt::Debug for VaultSink<'_> {
 }
 
 impl<'a> VaultSink<'a> {
-    pub fn new(vault: &'a mut crate::vault::Vault, vin: Option<String>) -> Self {
+    /// `lang` is the language of the errors it reports.
+    pub fn new(vault: &'a mut crate::vault::Vault, vin: Option<String>, lang: Lang) -> Self {
         Self {
             vault: Mutex::new(vault),
             vin,
+            lang,
         }
     }
 }
@@ -138,7 +141,7 @@ impl Sink for VaultSink<'_> {
         let mut vault = self.vault.lock().unwrap_or_else(|p| p.into_inner());
         let doc = vault
             .import_bytes(name, bytes, self.vin.as_deref())
-            .map_err(|e| SinkError::Vault(e.message(Lang::En)))?;
+            .map_err(|e| SinkError::Vault(e.message(self.lang)))?;
         Ok(format!("vault:{}", doc.id))
     }
 }
@@ -171,10 +174,12 @@ pub struct FileOutcome {
     pub path: String,
     pub status: Status,
     pub format: Format,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub before_bytes: u64,
     /// Where the fixed copy went (a path, or `vault:<id>`).
     pub output: Option<String>,
     pub output_format: Option<Format>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub after_bytes: Option<u64>,
     pub applied: Vec<Applied>,
     /// Why the file was refused (empty otherwise).
@@ -188,6 +193,7 @@ pub struct BatchReport {
     pub files: Vec<FileOutcome>,
     pub cancelled: bool,
     /// Bytes of every output together.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
     pub set_problems: Vec<Finding>,
 }

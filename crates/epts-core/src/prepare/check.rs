@@ -118,6 +118,7 @@ pub struct Finding {
 pub struct FileReport {
     pub path: String,
     pub format: Format,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     pub verdict: Verdict,
     pub problems: Vec<Finding>,
@@ -130,6 +131,7 @@ pub struct FileReport {
 pub struct SetReport {
     pub profile: String,
     pub files: Vec<FileReport>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
     pub set_problems: Vec<Finding>,
 }

@@ -152,7 +152,9 @@ mod tests {
     #[test]
     fn anything_else_is_no_picture() {
         assert_eq!(
-            thumbnail(b"%PDF-1.7\n", 200).unwrap_err().code(),
+            thumbnail(b"%PDF-1.7\n", 200)
+                .expect_err("a PDF is not a picture")
+                .code(),
             "not_image"
         );
         assert!(thumbnail(&png(40, 30)[..60], 200).is_err());

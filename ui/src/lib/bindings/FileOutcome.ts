@@ -4,11 +4,11 @@ import type { FileFormat } from "./FileFormat";
 import type { OutcomeStatus } from "./OutcomeStatus";
 import type { PrepareFinding } from "./PrepareFinding";
 
-export type FileOutcome = { path: string, status: OutcomeStatus, format: FileFormat, before_bytes: bigint, 
+export type FileOutcome = { path: string, status: OutcomeStatus, format: FileFormat, before_bytes: number, 
 /**
  * Where the fixed copy went (a path, or `vault:<id>`).
  */
-output: string | null, output_format: FileFormat | null, after_bytes: bigint | null, applied: Array<AppliedFix>, 
+output: string | null, output_format: FileFormat | null, after_bytes: number | null, applied: Array<AppliedFix>, 
 /**
  * Why the file was refused (empty otherwise).
  */

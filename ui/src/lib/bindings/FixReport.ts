@@ -6,4 +6,4 @@ export type FixReport = { profile: string, files: Array<FileOutcome>, cancelled:
 /**
  * Bytes of every output together.
  */
-total_bytes: bigint, set_problems: Array<PrepareFinding>, };
+total_bytes: number, set_problems: Array<PrepareFinding>, };

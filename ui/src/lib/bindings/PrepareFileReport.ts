@@ -3,7 +3,7 @@ import type { FileFormat } from "./FileFormat";
 import type { PrepareFinding } from "./PrepareFinding";
 import type { Verdict } from "./Verdict";
 
-export type PrepareFileReport = { path: string, format: FileFormat, bytes: bigint, verdict: Verdict, problems: Array<PrepareFinding>, 
+export type PrepareFileReport = { path: string, format: FileFormat, bytes: number, verdict: Verdict, problems: Array<PrepareFinding>, 
 /**
  * Fixes that would make the file acceptable (applied by `prepare fix`).
  */

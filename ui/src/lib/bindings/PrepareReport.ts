@@ -2,4 +2,4 @@
 import type { PrepareFileReport } from "./PrepareFileReport";
 import type { PrepareFinding } from "./PrepareFinding";
 
-export type PrepareReport = { profile: string, files: Array<PrepareFileReport>, total_bytes: bigint, set_problems: Array<PrepareFinding>, };
+export type PrepareReport = { profile: string, files: Array<PrepareFileReport>, total_bytes: number, set_problems: Array<PrepareFinding>, };

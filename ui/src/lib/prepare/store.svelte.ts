@@ -19,13 +19,13 @@ export const SCHEMES: readonly TranslitScheme[] = ['icao', 'gost'];
 /** Formats that can become pages of one PDF. */
 export const PICTURES = ['jpeg', 'png', 'tiff'];
 
-/** Sizes come as numbers over IPC (the generated type may say bigint). */
-export function num(value: number | bigint | null | undefined): number {
-  return value === null || value === undefined ? 0 : Number(value);
+/** A size that may be absent (a file not written) as a number. */
+export function num(value: number | null | undefined): number {
+  return value ?? 0;
 }
 
 /** «2,4 МБ» / «120 КБ». */
-export function formatSize(value: number | bigint | null | undefined, lang: string): string {
+export function formatSize(value: number | null | undefined, lang: string): string {
   const bytes = num(value);
   const mb = bytes / (1024 * 1024);
   const [mbUnit, kbUnit] = lang === 'ru' ? ['МБ', 'КБ'] : ['MB', 'KB'];
