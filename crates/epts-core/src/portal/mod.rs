@@ -1,6 +1,6 @@
 //! The portal, reached through one trait.
 //!
-//! [`HttpPortal`] speaks the protocol portal-sim serves (docs/portal-protocol.md). An
+//! [`HttpPortal`] speaks the protocol portal-sim serves (docs/portal-protocol/, OpenAPI in openapi.json). An
 //! adapter for the production cabinet is another implementation of [`Portal`], so nothing
 //! above it changes when the portal does.
 
