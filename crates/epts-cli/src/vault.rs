@@ -188,29 +188,24 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Incomplete) => ExitCode::FAILURE,
-        Err(Failure::Sync(e)) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "error": JsonError { code: e.code(), message: e.message(lang), detail: e.to_string() } })
-                );
-            } else {
-                eprintln!("{}", e.message(lang));
-            }
-            ExitCode::FAILURE
-        }
-        Err(Failure::Vault(e)) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "error": JsonError { code: e.code(), message: e.message(lang), detail: e.to_string() } })
-                );
-            } else {
-                eprintln!("{}", e.message(lang));
-            }
-            ExitCode::FAILURE
-        }
+        Err(Failure::Sync(e)) => explain(&e, &e.to_string(), json, lang),
+        Err(Failure::Vault(e)) => explain(&e, &e.to_string(), json, lang),
     }
+}
+
+/// A failure in the user's words (JSON with `code`, `message`, `detail` for scripts): exit 1.
+fn explain(e: &dyn Localized, detail: &str, json: bool, lang: Lang) -> ExitCode {
+    if json {
+        let error = JsonError {
+            code: e.code(),
+            message: e.message(lang),
+            detail: detail.to_owned(),
+        };
+        println!("{}", serde_json::json!({ "error": error }));
+    } else {
+        eprintln!("{}", e.message(lang));
+    }
+    ExitCode::FAILURE
 }
 
 /// One sync run, with progress on stderr (stdout stays the result).

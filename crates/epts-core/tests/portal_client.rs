@@ -1,30 +1,21 @@
 //! The portal client against a real portal-sim on loopback.
 
-use epts_core::portal::{HttpPortal, Portal, PortalConfig, PortalError, RetryPolicy, Session};
+use epts_core::portal::{HttpPortal, Portal, PortalConfig, PortalError, Session};
 use epts_core::{Lang, Localized};
 use portal_sim::Fault;
 use std::time::Duration;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+mod common;
+use common::Result;
+
+const TIMEOUT: Duration = Duration::from_millis(800);
 
 fn client(url: &str) -> Result<HttpPortal> {
-    Ok(HttpPortal::new(PortalConfig {
-        base_url: url.to_owned(),
-        timeout: Duration::from_millis(800),
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        },
-    })?)
+    common::client(url, TIMEOUT, 3)
 }
 
 async fn logged_in(login: &str) -> Result<(portal_sim::Running, HttpPortal, Session)> {
-    let sim = portal_sim::start(0).await?;
-    let id = sim.sim().open_session(login).ok_or("a linked account")?;
-    let session = Session::from_cookies([("JSESSIONID", id.as_str())]);
-    let portal = client(&sim.url())?;
-    Ok((sim, portal, session))
+    common::logged_in(login, TIMEOUT, 3).await
 }
 
 #[tokio::test]

@@ -3,36 +3,19 @@
 //! after a restart without duplicates, and a failing portal loses nothing.
 
 use epts_core::Localized;
-use epts_core::portal::{
-    HttpPortal, PortalConfig, PortalError, RetryPolicy, Session, SyncError, SyncProgress, sync,
-};
+use epts_core::portal::{HttpPortal, PortalError, Session, SyncError, SyncProgress, sync};
 use epts_core::vault::{Filter, KdfParams, Vault};
 use portal_sim::Fault;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+mod common;
+use common::Result;
 
 const PASS: &str = "sync test passphrase";
 
-fn client(url: &str) -> Result<HttpPortal> {
-    Ok(HttpPortal::new(PortalConfig {
-        base_url: url.to_owned(),
-        timeout: Duration::from_secs(5),
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-        },
-    })?)
-}
-
 async fn logged_in(login: &str) -> Result<(portal_sim::Running, HttpPortal, Session)> {
-    let sim = portal_sim::start(0).await?;
-    let id = sim.sim().open_session(login).ok_or("a linked account")?;
-    let session = Session::from_cookies([("JSESSIONID", id.as_str())]);
-    let portal = client(&sim.url())?;
-    Ok((sim, portal, session))
+    common::logged_in(login, Duration::from_secs(5), 2).await
 }
 
 fn all_records(vault: &Vault) -> Result<usize> {

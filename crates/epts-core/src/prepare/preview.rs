@@ -6,14 +6,10 @@
 //! the fixed copy shows the difference.
 
 use super::detect::{Format, detect};
+use super::raster::{self, RasterError};
 use crate::lang::{Lang, Localized};
-use image::{DynamicImage, ImageFormat, ImageReader};
-use std::io::Cursor;
+use image::{DynamicImage, ImageFormat};
 
-/// No side of a picture decoded for a preview may exceed this.
-const MAX_SIDE: u32 = 30_000;
-/// Decoded pixels of one preview may take at most this much memory.
-const MAX_ALLOC: u64 = 768 * 1024 * 1024;
 /// The largest preview side asked for is clamped to this.
 pub const MAX_PREVIEW_SIDE: u32 = 1024;
 
@@ -67,20 +63,10 @@ impl Localized for PreviewError {
     }
 }
 
+/// Decodes with the same bounds as the fixes (`raster::decode`).
 fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, PreviewError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => {
-            let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-                .into_dimensions()
-                .unwrap_or((0, 0));
-            PreviewError::TooLarge { width, height }
-        }
+    raster::decode(bytes, format).map_err(|e| match e {
+        RasterError::TooLarge { width, height } => PreviewError::TooLarge { width, height },
         other => PreviewError::Decode(other.to_string()),
     })
 }
@@ -129,7 +115,7 @@ mod tests {
             image::Rgba([10, 20, 30, 128]),
         ));
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        img.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
             .expect("png");
         out
     }
