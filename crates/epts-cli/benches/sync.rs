@@ -1,0 +1,93 @@
+//! Sync of the 500-vehicle dealership from portal-sim into a new encrypted vault, as the
+//! `epts vault sync` process does it: wall time and peak memory (max RSS by GNU time) for
+//! the first full sync, an incremental one with nothing new, and one after 25 records
+//! changed. The sim runs in this process on loopback, rendering each extract on request.
+//!
+//! Needs GNU time (`apt-get install time`). Prints a Markdown table.
+
+use epts_core::vault::{KdfParams, Vault};
+use std::process::Command;
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+const EPTS: &str = env!("CARGO_BIN_EXE_epts");
+const PASS: &str = "benchmark passphrase";
+
+/// One `epts vault sync` run: seconds, max RSS in MiB, and the JSON report.
+fn run(vault: &std::path::Path, url: &str, session: &str) -> Result<(f64, f64, serde_json::Value)> {
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M", EPTS, "vault", "--json", "--vault"])
+        .arg(vault)
+        .args(["sync", "--portal", url])
+        .env("EPTS_PASSPHRASE", PASS)
+        .env("EPTS_PORTAL_SESSION", session)
+        .env("EPTS_KEYRING", "never")
+        .output()?;
+    let secs = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let kib: f64 = stderr
+        .lines()
+        .last()
+        .ok_or("no output from time")?
+        .trim()
+        .parse()?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stdout)))?;
+    Ok((secs, kib / 1024.0, report))
+}
+
+#[tokio::main]
+async fn main() -> Result {
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let sim = portal_sim::start(0).await?;
+    let session = sim
+        .sim()
+        .open_session("dealer@example.ru")
+        .ok_or("dealer session")?;
+    let url = sim.url();
+    let dir = tempfile::tempdir()?;
+    let vault = dir.path().join("vault");
+    // The production key derivation: opening the vault is part of every run.
+    Vault::create(&vault, PASS, KdfParams::default())?;
+    println!("| sync of the 500-vehicle dealership | time | peak memory | fetched |");
+    println!("|---|---|---|---|");
+    let rows = [
+        ("first sync, empty vault", 0usize),
+        ("again, nothing changed", 0),
+        ("after 25 records changed", 25),
+    ];
+    for (label, touch) in rows {
+        if touch > 0 {
+            sim.sim().touch("dealer@example.ru", touch).ok_or("touch")?;
+        }
+        let (v, u, s) = (vault.clone(), url.clone(), session.clone());
+        let (secs, mib, report) = tokio::task::spawn_blocking(move || run(&v, &u, &s)).await??;
+        println!(
+            "| {label} | {secs:.2} s | {mib:.0} MiB | {} records, {} extracts |",
+            report["to_fetch"], report["extracts"]
+        );
+    }
+    let size: u64 = walk(&vault)?;
+    println!(
+        "\nVault on disk after the runs: {:.1} MB.",
+        size as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn walk(dir: &std::path::Path) -> Result<u64> {
+    let mut total = 0;
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        total += if e.file_type()?.is_dir() {
+            walk(&e.path())?
+        } else {
+            e.metadata()?.len()
+        };
+    }
+    Ok(total)
+}
