@@ -196,6 +196,15 @@ fn err(e: &dyn Localized, lang: Lang) -> CommandError {
     CommandError::from_localized_dyn(e, lang)
 }
 
+/// An archive failure; a locked archive is told how to go on from «Подготовка».
+fn archive_err(e: &dyn Localized, lang: Lang) -> CommandError {
+    if e.code() == "archive_locked" {
+        err(&PrepareError::ArchiveLocked, lang)
+    } else {
+        err(e, lang)
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> CommandError {
     CommandError {
         code: "internal".into(),
@@ -442,13 +451,7 @@ pub async fn prepare_fix(
             }
             Target::Archive(vin) => archive
                 .with(|vault| Ok(run(&VaultSink::new(vault, vin, lang))))
-                .map_err(|e| {
-                    if e.code() == "archive_locked" {
-                        err(&PrepareError::ArchiveLocked, lang)
-                    } else {
-                        err(e.as_ref(), lang)
-                    }
-                }),
+                .map_err(|e| archive_err(e.as_ref(), lang)),
         }
     })
     .await
@@ -593,13 +596,7 @@ pub async fn prepare_merge(
             let doc = tauri::async_runtime::spawn_blocking(move || {
                 archive
                     .with(|v| v.import_bytes(&file_name, &pdf, vin.as_deref()))
-                    .map_err(|e| {
-                        if e.code() == "archive_locked" {
-                            err(&PrepareError::ArchiveLocked, lang)
-                        } else {
-                            err(e.as_ref(), lang)
-                        }
-                    })
+                    .map_err(|e| archive_err(e.as_ref(), lang))
             })
             .await
             .map_err(internal)??;

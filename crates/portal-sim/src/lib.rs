@@ -229,20 +229,29 @@ pub async fn start(port: u16) -> std::io::Result<Running> {
     start_with(port, Limits::default()).await
 }
 
-/// [`start`] with other lifetimes and limits (tests shorten the code lifetime).
-pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
-    let sim = Sim::new(limits);
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    let addr = listener.local_addr()?;
+/// Serves the sim on `listener` until the returned sender is dropped or fired.
+fn serve<L>(listener: L, sim: Sim) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let (tx, rx) = oneshot::channel::<()>();
-    let app_sim = sim.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router(app_sim))
+        axum::serve(listener, router(sim))
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
             .await
     });
+    (tx, task)
+}
+
+/// [`start`] with other lifetimes and limits (tests shorten the code lifetime).
+pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
+    let sim = Sim::new(limits);
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let addr = listener.local_addr()?;
+    let (tx, task) = serve(listener, sim.clone());
     tracing::info!(%addr, "portal-sim listening");
     Ok(Running {
         addr,
@@ -263,15 +272,7 @@ pub async fn start_tls(port: u16, limits: Limits) -> std::io::Result<Running> {
     let tcp = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let (listener, acceptor) = tls::listen(tcp, ca.config)?;
     let addr = axum::serve::Listener::local_addr(&listener)?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let app_sim = sim.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router(app_sim))
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let (tx, task) = serve(listener, sim.clone());
     tracing::info!(%addr, "portal-sim listening with TLS");
     Ok(Running {
         addr,
