@@ -7,18 +7,25 @@
 mod client;
 mod clock;
 mod error;
+mod login_failure;
 mod model;
 mod retry;
 mod session;
+mod session_store;
 mod sync;
 
 pub use client::{HttpPortal, PortalConfig};
 pub use clock::{MAX_CLOCK_SKEW, skew_from_date};
 pub use error::PortalError;
+pub use login_failure::LoginFailure;
 pub use model::{EptsPage, EptsSummary, Me};
 pub use retry::RetryPolicy;
 pub use session::Session;
-pub use sync::{SyncError, SyncPhase, SyncProgress, SyncReport, record_from_portal, sync};
+pub use session_store::{KEYRING_SERVICE, SavedSession, SessionHome, SessionKeeper};
+pub use sync::{
+    SyncError, SyncFailure, SyncPhase, SyncProgress, SyncReport, SyncTarget, record_from_portal,
+    sync, sync_into,
+};
 
 /// What the app asks of a portal. Every call needs a [`Session`] taken from the webview.
 pub trait Portal {

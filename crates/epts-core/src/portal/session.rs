@@ -44,6 +44,16 @@ impl Session {
     pub(crate) fn cookie_header(&self) -> &str {
         &self.cookie_header
     }
+
+    /// The session as one secret string, to keep it in the keyring or the vault.
+    pub fn to_secret(&self) -> Zeroizing<String> {
+        self.cookie_header.clone()
+    }
+
+    /// A session kept by [`Session::to_secret`]; whatever is not a cookie pair is dropped.
+    pub fn from_secret(secret: &str) -> Self {
+        Self::from_cookies(secret.split("; ").filter_map(|pair| pair.split_once('=')))
+    }
 }
 
 impl fmt::Debug for Session {
@@ -68,6 +78,14 @@ mod tests {
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert_eq!(shown, "Session(2 cookies, redacted)");
         assert_eq!(s.cookie_header(), "JSESSIONID=s3cr3t-value; portal_state=x");
+    }
+
+    #[test]
+    fn a_kept_session_comes_back_the_same() {
+        let s = Session::from_cookies([("JSESSIONID", "abc=="), ("portal_state", "")]);
+        let back = Session::from_secret(&s.to_secret());
+        assert_eq!(back.cookie_header(), s.cookie_header());
+        assert!(Session::from_secret("garbage without pairs").is_empty());
     }
 
     #[test]

@@ -18,6 +18,28 @@ pub enum SyncError {
     Portal(#[from] PortalError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// The archive was locked while the sync ran; what was stored stays, the rest resumes.
+    #[error("the archive is locked")]
+    ArchiveLocked,
+}
+
+/// Where a sync stores what it fetches. The sync holds the vault for one step at a time —
+/// never across a network call — so the archive stays usable (and lockable) meanwhile.
+pub trait SyncTarget: Sync {
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, SyncError>;
+}
+
+impl SyncTarget for std::sync::Mutex<&mut Vault> {
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, SyncError> {
+        let mut guard = self.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&mut guard)?)
+    }
 }
 
 impl Localized for SyncError {
@@ -25,6 +47,7 @@ impl Localized for SyncError {
         match self {
             SyncError::Portal(e) => e.code(),
             SyncError::Vault(e) => e.code(),
+            SyncError::ArchiveLocked => "archive_locked",
         }
     }
 
@@ -32,12 +55,19 @@ impl Localized for SyncError {
         match self {
             SyncError::Portal(e) => e.message(lang),
             SyncError::Vault(e) => e.message(lang),
+            SyncError::ArchiveLocked => lang
+                .pick(
+                    "Архив заперт, и загрузка остановилась. Откройте архив и нажмите «Обновить» — загрузка продолжится с того же места.",
+                    "The archive got locked and the sync stopped. Open the archive and press «Update»: it goes on where it stopped.",
+                )
+                .to_owned(),
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncPhase {
     /// Reading the list of what changed.
     Listing,
@@ -46,6 +76,7 @@ pub enum SyncPhase {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProgress {
     pub phase: SyncPhase,
     pub done: usize,
@@ -54,6 +85,7 @@ pub struct SyncProgress {
 
 /// A record the portal listed but would not give (the rest of the sync went on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncFailure {
     pub epts_number: String,
     pub code: String,
@@ -61,6 +93,7 @@ pub struct SyncFailure {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     /// Records this run had to look at (listed now, or left from an interrupted run).
     pub to_fetch: usize,
@@ -168,11 +201,24 @@ pub async fn sync<P: Portal>(
     progress: &(dyn Fn(SyncProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<SyncReport, SyncError> {
+    let target = std::sync::Mutex::new(vault);
+    sync_into(portal, portal_key, session, &target, progress, cancel).await
+}
+
+/// [`sync`] into a vault that others use meanwhile (the app's open archive).
+pub async fn sync_into<P: Portal, T: SyncTarget>(
+    portal: &P,
+    portal_key: &str,
+    session: &Session,
+    target: &T,
+    progress: &(dyn Fn(SyncProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
-    let mut pending = vault.sync_pending(portal_key)?;
+    let mut pending = target.with_vault(|v| v.sync_pending(portal_key))?;
     report.resumed = pending.len();
     if pending.is_empty() {
-        let (cursor, _) = vault.sync_state(portal_key)?;
+        let (cursor, _) = target.with_vault(|v| v.sync_state(portal_key))?;
         let mut numbers = Vec::new();
         let mut next_cursor = None;
         let mut page = 0;
@@ -199,7 +245,7 @@ pub async fn sync<P: Portal>(
             page += 1;
         }
         let next_cursor = next_cursor.unwrap_or_default();
-        vault.sync_begin(portal_key, &next_cursor, &numbers)?;
+        target.with_vault(|v| v.sync_begin(portal_key, &next_cursor, &numbers))?;
         pending = numbers;
     }
     report.to_fetch = pending.len();
@@ -208,7 +254,7 @@ pub async fn sync<P: Portal>(
             report.cancelled = true;
             return Ok(report);
         }
-        match fetch_one(portal, session, vault, number).await {
+        match fetch_one(portal, session, target, number).await {
             Ok((upsert, extract)) => {
                 match upsert {
                     Upsert::Inserted => report.inserted += 1,
@@ -224,7 +270,7 @@ pub async fn sync<P: Portal>(
             }),
             Err(e) => return Err(e),
         }
-        vault.sync_done(portal_key, number)?;
+        target.with_vault(|v| v.sync_done(portal_key, number))?;
         progress(SyncProgress {
             phase: SyncPhase::Records,
             done: i + 1,
@@ -234,35 +280,41 @@ pub async fn sync<P: Portal>(
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    vault.sync_finish(portal_key, &now)?;
+    target.with_vault(|v| v.sync_finish(portal_key, &now))?;
     Ok(report)
 }
 
 /// One record and, when it is new or changed (or its extract is missing), its extract.
-async fn fetch_one<P: Portal>(
+async fn fetch_one<P: Portal, T: SyncTarget>(
     portal: &P,
     session: &Session,
-    vault: &mut Vault,
+    target: &T,
     number: &str,
 ) -> Result<(Upsert, bool), SyncError> {
     let detail = portal.detail(session, number).await?;
     let record = record_from_portal(&detail);
     let vin = record.vin.clone();
-    let upsert = vault.upsert_record(record)?;
     let name = extract_name(number);
-    let existing: Vec<_> = vault
-        .documents_for_vin(&vin)?
-        .into_iter()
-        .filter(|d| d.name == name && !d.trashed)
-        .collect();
+    let (upsert, existing) = target.with_vault(|v| {
+        let upsert = v.upsert_record(record)?;
+        let existing: Vec<_> = v
+            .documents_for_vin(&vin)?
+            .into_iter()
+            .filter(|d| d.name == name && !d.trashed)
+            .collect();
+        Ok((upsert, existing))
+    })?;
     if upsert == Upsert::Unchanged && !existing.is_empty() {
         return Ok((upsert, false));
     }
     let pdf = portal.extract(session, number).await?;
-    vault.import_bytes(&name, &pdf, Some(&vin))?;
-    // The newer extract replaces the older one; the old one waits in the trash.
-    for old in existing {
-        vault.trash_document(old.id)?;
-    }
+    target.with_vault(|v| {
+        v.import_bytes(&name, &pdf, Some(&vin))?;
+        // The newer extract replaces the older one; the old one waits in the trash.
+        for old in existing {
+            v.trash_document(old.id)?;
+        }
+        Ok(())
+    })?;
     Ok((upsert, true))
 }

@@ -130,6 +130,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (portal, epts_number)
     );
     "#,
+    // 4: the portal session where no OS keyring answers (the database is encrypted).
+    r#"
+    CREATE TABLE portal_sessions (
+        portal TEXT PRIMARY KEY,
+        secret TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Whether `open` may make a new database file, or only open the vault's existing one.

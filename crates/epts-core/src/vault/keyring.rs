@@ -95,6 +95,25 @@ impl OsKeyring {
         }
     }
 
+    /// Keeps another secret (a portal session) under `account`.
+    pub fn store_secret(&self, account: &str, secret: &[u8]) -> Result<(), VaultError> {
+        self.entry(account)?
+            .set_secret(secret)
+            .map_err(|e| unavailable(&e))
+    }
+
+    /// The secret under `account`, or `None` when nothing was stored there.
+    pub fn load_secret(
+        &self,
+        account: &str,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, VaultError> {
+        match self.entry(account)?.get_secret() {
+            Ok(bytes) => Ok(Some(zeroize::Zeroizing::new(bytes))),
+            Err(Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+
     /// Removes the vault's key from the keyring (the vault then needs its passphrase).
     pub fn forget(&self, vault_id: &str) -> Result<(), VaultError> {
         match self.entry(vault_id)?.delete_credential() {

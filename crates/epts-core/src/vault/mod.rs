@@ -394,6 +394,19 @@ impl Vault {
         sync_state::finish(&self.conn, portal, now)
     }
 
+    /// The portal session kept in the vault (where no OS keyring answers).
+    pub fn portal_session(
+        &self,
+        portal: &str,
+    ) -> Result<Option<zeroize::Zeroizing<String>>, VaultError> {
+        sync_state::session(&self.conn, portal)
+    }
+
+    /// Keeps (`Some`) or forgets (`None`) the portal session in the vault.
+    pub fn set_portal_session(&self, portal: &str, secret: Option<&str>) -> Result<(), VaultError> {
+        sync_state::set_session(&self.conn, portal, secret)
+    }
+
     pub fn import_bytes(
         &mut self,
         name: &str,

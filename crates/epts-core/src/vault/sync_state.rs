@@ -69,3 +69,38 @@ pub(crate) fn finish(conn: &Connection, portal: &str, now: &str) -> Result<(), V
     )?;
     Ok(())
 }
+
+/// The portal session kept here where no OS keyring answers.
+pub(crate) fn session(
+    conn: &Connection,
+    portal: &str,
+) -> Result<Option<zeroize::Zeroizing<String>>, VaultError> {
+    Ok(conn
+        .query_row(
+            "SELECT secret FROM portal_sessions WHERE portal = ?1",
+            params![portal],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(zeroize::Zeroizing::new))
+}
+
+/// Keeps (`Some`) or forgets (`None`) the portal session.
+pub(crate) fn set_session(
+    conn: &Connection,
+    portal: &str,
+    secret: Option<&str>,
+) -> Result<(), VaultError> {
+    match secret {
+        Some(secret) => conn.execute(
+            "INSERT INTO portal_sessions (portal, secret) VALUES (?1, ?2)
+             ON CONFLICT(portal) DO UPDATE SET secret = excluded.secret",
+            params![portal, secret],
+        )?,
+        None => conn.execute(
+            "DELETE FROM portal_sessions WHERE portal = ?1",
+            params![portal],
+        )?,
+    };
+    Ok(())
+}
