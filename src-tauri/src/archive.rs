@@ -192,6 +192,13 @@ impl Archive {
         f(vault).map_err(|e| Box::new(e) as Box<dyn Localized + Send>)
     }
 
+    /// Runs `f` with the vault if it is open, without counting as use: background work
+    /// (keeping a session, a sync step) must not hold the idle lock off.
+    pub(crate) fn with_optional<T>(&self, f: impl FnOnce(Option<&mut Vault>) -> T) -> T {
+        let mut slot = self.slot();
+        f(slot.vault.as_mut())
+    }
+
     pub fn lock(&self, by_idle: bool) {
         let mut slot = self.slot();
         // Dropping the vault zeroes its keys.
@@ -667,5 +674,19 @@ pub fn serve_document(
         Ok((bytes, media_type)) => reply(StatusCode::OK, bytes, media_type),
         Err(e) if e.code() == "archive_locked" => refuse(StatusCode::LOCKED),
         Err(_) => refuse(StatusCode::NOT_FOUND),
+    }
+}
+
+/// A sync writes into the open archive one step at a time; a lock in between stops it
+/// cleanly (what is stored stays, the rest resumes after unlocking).
+impl epts_core::portal::SyncTarget for Archive {
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, epts_core::portal::SyncError> {
+        self.with_optional(|vault| match vault {
+            Some(vault) => Ok(f(vault)?),
+            None => Err(epts_core::portal::SyncError::ArchiveLocked),
+        })
     }
 }

@@ -4,13 +4,16 @@
 
 use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, Facets, RecordCard};
 use crate::commands::AppInfo;
+use crate::downloads::PortalDownload;
 use crate::error::CommandError;
 use crate::login::PortalUser;
 use crate::prepare::{
     MergeDestination, MergeDone, PrepareDestination, PrepareDrop, TranslitScheme,
 };
+use crate::sync::PortalStatus;
 use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
+use epts_core::portal::{SessionHome, SyncFailure, SyncPhase, SyncProgress, SyncReport};
 use epts_core::prepare::{
     Applied, BatchReport, FileOutcome, FileReport, Finding as PrepareFinding, Format, Progress,
     SetReport, Status, Verdict,
@@ -70,6 +73,13 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<PrepareDestination>(&cfg)?,
         one::<PrepareDrop>(&cfg)?,
         one::<TranslitScheme>(&cfg)?,
+        one::<PortalStatus>(&cfg)?,
+        one::<SessionHome>(&cfg)?,
+        one::<SyncPhase>(&cfg)?,
+        one::<SyncProgress>(&cfg)?,
+        one::<SyncFailure>(&cfg)?,
+        one::<SyncReport>(&cfg)?,
+        one::<PortalDownload>(&cfg)?,
     ])
 }
 

@@ -21,10 +21,15 @@ pub struct AppInfo {
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    app_info_of(&state)
+}
+
+pub fn app_info_of(state: &AppState) -> AppInfo {
+    let portal = state.portal();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        sandbox: state.portal.is_sandbox(),
-        portal_url: state.portal.url().to_owned(),
+        sandbox: portal.is_sandbox(),
+        portal_url: portal.url().to_owned(),
     }
 }
 

@@ -10,11 +10,13 @@
 mod archive;
 mod commands;
 mod dialogs;
+mod downloads;
 mod error;
 mod login;
 mod portal;
 mod prepare;
 mod state;
+mod sync;
 
 #[cfg(test)]
 mod bindings;
@@ -40,12 +42,16 @@ fn main() {
                 Some(dir) => std::path::PathBuf::from(dir),
                 None => app.path().app_config_dir()?,
             };
-            let portal = tauri::async_runtime::block_on(portal::Portal::from_env())?;
             let fallback = config_dir.join("vault");
+            let store = epts_core::settings::SettingsStore::new(config_dir.clone());
+            let configured = store.load().ok().and_then(|(s, _)| s.portal_url);
+            let portal =
+                tauri::async_runtime::block_on(portal::Portal::choose(configured.as_deref()))?;
             let state = AppState::load(config_dir, portal)?;
             app.manage(state);
             app.manage(std::sync::Arc::new(archive::Archive::from_env(fallback)));
             app.manage(prepare::Prepare::default());
+            app.manage(downloads::Downloads::default());
             archive::start_idle_lock(app.handle());
             Ok(())
         })
@@ -97,7 +103,12 @@ fn main() {
             archive::set_auto_lock,
             login::portal_login,
             login::portal_logout,
-            login::portal_status,
+            login::portal_open_cabinet,
+            sync::portal_status,
+            sync::portal_sync,
+            sync::portal_sync_cancel,
+            downloads::portal_watch_downloads,
+            portal::set_portal_url,
             prepare::prepare_pick_files,
             prepare::prepare_pick_folder,
             prepare::prepare_choose_folder,

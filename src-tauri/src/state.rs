@@ -3,19 +3,36 @@
 use crate::error::CommandError;
 use crate::login::PortalUser;
 use crate::portal::Portal;
-use epts_core::portal::Session;
+use epts_core::portal::{Session, SessionHome, SessionKeeper};
 use epts_core::settings::{LoadNote, Settings, SettingsError, SettingsStore};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+/// The portal session the app works with now.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub session: Session,
+    pub user: PortalUser,
+    /// Where it is kept across restarts; `None`: in memory only.
+    pub home: Option<SessionHome>,
+    /// Restored at start while the portal did not answer: not checked yet.
+    pub unchecked: bool,
+}
 
 /// Shared state behind the commands.
 #[derive(Debug)]
 pub struct AppState {
     pub store: SettingsStore,
     pub settings: Mutex<Settings>,
-    pub portal: Portal,
-    /// The portal session after login: in memory only (the keyring comes with sync).
-    session: Mutex<Option<(Session, PortalUser)>>,
+    portal: Mutex<Arc<Portal>>,
+    session: Mutex<Option<ActiveSession>>,
+    /// Keeps the session across restarts (OS keyring, or the vault).
+    pub keeper: SessionKeeper,
+    /// A sync is running; a second one is refused.
+    pub syncing: AtomicBool,
+    /// «Остановить» was pressed for the running sync.
+    pub sync_cancel: AtomicBool,
 }
 
 impl AppState {
@@ -29,8 +46,11 @@ impl AppState {
         Ok(Self {
             store,
             settings: Mutex::new(settings),
-            portal,
+            portal: Mutex::new(Arc::new(portal)),
             session: Mutex::new(None),
+            keeper: SessionKeeper::open(),
+            syncing: AtomicBool::new(false),
+            sync_cancel: AtomicBool::new(false),
         })
     }
 
@@ -53,16 +73,24 @@ impl AppState {
         Ok(next)
     }
 
-    pub fn set_session(&self, session: Option<(Session, PortalUser)>) {
+    /// The portal in use now (it may change in Settings while a call runs).
+    pub fn portal(&self) -> Arc<Portal> {
+        Arc::clone(&self.portal.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn set_portal(&self, portal: Portal) {
+        *self.portal.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(portal);
+    }
+
+    pub fn set_session(&self, session: Option<ActiveSession>) {
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = session;
     }
 
-    pub fn session_user(&self) -> Option<PortalUser> {
+    pub fn session(&self) -> Option<ActiveSession> {
         self.session
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|(_, user)| user.clone())
+            .clone()
     }
 
     /// A copy of the current settings (a poisoned lock still holds valid settings).

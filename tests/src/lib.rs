@@ -43,6 +43,25 @@ pub struct Options {
     /// More environment for the app, e.g. the debug-build answers to native dialogs
     /// (`EPTS_TEST_PICK`, `EPTS_TEST_OUT`), which WebDriver cannot drive.
     pub env: Vec<(String, std::ffi::OsString)>,
+    /// Talk to this running portal-sim instead of a fresh one: its sessions live in its
+    /// memory, so a test of what survives an app restart keeps one sim for both runs.
+    pub portal: Option<SharedSim>,
+}
+
+/// A portal-sim the test started and keeps running across app runs.
+#[derive(Debug, Clone)]
+pub struct SharedSim {
+    pub url: String,
+    pub sim: portal_sim::Sim,
+}
+
+impl SharedSim {
+    pub fn of(running: &portal_sim::Running) -> Self {
+        Self {
+            url: running.url(),
+            sim: running.sim().clone(),
+        }
+    }
 }
 
 /// The running app, as a test sees it.
@@ -66,7 +85,15 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let sim = portal_sim::start(0).await.context("starting portal-sim")?;
+    let own_sim = match &options.portal {
+        Some(_) => None,
+        None => Some(portal_sim::start(0).await.context("starting portal-sim")?),
+    };
+    let portal = match (&options.portal, &own_sim) {
+        (Some(shared), _) => shared.clone(),
+        (None, Some(running)) => SharedSim::of(running),
+        (None, None) => bail!("no portal-sim"),
+    };
     let scratch = tempfile_dir(name)?;
     let config_dir = options
         .config_dir
@@ -90,7 +117,7 @@ where
     ])
     .env("EPTS_CONFIG_DIR", &config_dir)
     .env("EPTS_VAULT", &vault_dir)
-    .env("EPTS_PORTAL_URL", sim.url())
+    .env("EPTS_PORTAL_URL", &portal.url)
     .env("EPTS_LOG", "epts_desktop=debug")
     .env("HOME", scratch.join("home"));
     for (key, value) in &options.env {
@@ -106,8 +133,8 @@ where
     let app = App {
         driver: driver.clone(),
         main_window,
-        portal_url: sim.url(),
-        sim: sim.sim().clone(),
+        portal_url: portal.url.clone(),
+        sim: portal.sim.clone(),
         config_dir,
         vault_dir,
     };
@@ -118,7 +145,9 @@ where
     // Quit politely first; the group kill below is the backstop.
     let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
     drop(group);
-    let _ = sim.stop().await;
+    if let Some(sim) = own_sim {
+        let _ = sim.stop().await;
+    }
     if outcome.is_ok() {
         let _ = std::fs::remove_dir_all(&scratch);
     }

@@ -1,7 +1,11 @@
 //! Logging in through Gosuslugi in the real portal window, and what that window may not do.
 
-use anyhow::{Context, Result, ensure};
-use epts_e2e::{App, Options, run};
+use anyhow::{Context, Result, bail, ensure};
+use epts_core::portal::{KEYRING_SERVICE, SessionKeeper};
+use epts_core::vault::OsKeyring;
+use epts_e2e::{App, Options, SharedSim, run};
+use portal_sim::{Fault, LoginFailure};
+use std::time::{Duration, Instant};
 
 const LOGIN: &str = "owner@example.ru";
 const PASSWORD: &str = "owner-pass";
@@ -85,6 +89,20 @@ async fn the_portal_window_cannot_call_the_apps_commands() -> Result<()> {
                 "refused by the ACL: {reason}"
             );
         }
+
+        // The sim's own hostile page tries commands and events by itself.
+        app.driver()
+            .goto(format!("{}/probe", app.portal_url))
+            .await?;
+        app.wait_css("[data-testid='probe-result'][data-done='true']")
+            .await?;
+        let outcome = app.attr("probe-result", "data-outcome").await?;
+        let text = app.text("probe-result").await?;
+        eprintln!("sim probe page: {text}");
+        ensure!(
+            matches!(outcome.as_deref(), Some("blocked" | "absent")),
+            "the probe page reached the app: {text}"
+        );
         Ok(())
     })
     .await
@@ -110,6 +128,317 @@ async fn a_wrong_password_is_explained_in_the_portal_window_and_nothing_changes(
             app.switch_to_main_window().await?;
             app.get("portal-waiting").await?;
             ensure!(app.all("[data-testid='portal-user']").await?.is_empty());
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// The archive folder and config folder one user keeps across app runs.
+struct Home {
+    _dir: tempfile::TempDir,
+    options: Options,
+}
+
+fn home(sim: &portal_sim::Running) -> Result<Home> {
+    let dir = tempfile::tempdir()?;
+    let options = Options {
+        config_dir: Some(dir.path().join("config")),
+        vault_dir: Some(dir.path().join("archive")),
+        portal: Some(SharedSim::of(sim)),
+        ..Options::default()
+    };
+    Ok(Home { _dir: dir, options })
+}
+
+fn keyring_expected() -> bool {
+    std::env::var_os("EPTS_TEST_SECRET_SERVICE").is_some()
+}
+
+const ARCHIVE_PASS: &str = "e2e archive passphrase 42";
+
+/// First run: the archive with its key in the keyring, or (without one) a passphrase.
+async fn create_archive(app: &App) -> Result<()> {
+    app.click("nav-archive").await?;
+    app.get("archive-setup").await?;
+    if !keyring_expected() {
+        app.type_into("setup-passphrase", ARCHIVE_PASS).await?;
+        app.type_into("setup-repeat", ARCHIVE_PASS).await?;
+    }
+    app.click("setup-create").await?;
+    app.wait_attr("section-archive", "data-archive-state", "open")
+        .await
+}
+
+/// Later runs: without a keyring the archive asks for its passphrase.
+async fn open_archive(app: &App) -> Result<()> {
+    app.click("nav-archive").await?;
+    if !keyring_expected() {
+        app.type_into("unlock-passphrase", ARCHIVE_PASS).await?;
+        app.click("unlock-submit").await?;
+    }
+    app.wait_attr("section-archive", "data-archive-state", "open")
+        .await
+}
+
+/// The whole Gosuslugi flow in the portal window: login, password, the code the sim
+/// "sent", consent.
+async fn full_login(app: &App) -> Result<()> {
+    app.click("nav-portal").await?;
+    app.click("portal-login").await?;
+    pass_gosuslugi(app, PASSWORD).await?;
+    app.get("esia-code-input").await?;
+    let code = app.sim.last_code(LOGIN).context("the sim sent a code")?;
+    app.type_into("esia-code-input", &code).await?;
+    app.click("esia-code-submit").await?;
+    app.click("esia-consent-allow").await?;
+    app.switch_to_main_window().await?;
+    app.wait_text("portal-user-name", "Петров Иван Сергеевич")
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_sync_download_survive_a_restart_and_logout_forgets_the_session() -> Result<()> {
+    let sim = portal_sim::start(0).await?;
+    let home = home(&sim)?;
+    let kept_in = if keyring_expected() {
+        "связке ключей"
+    } else {
+        "архиве"
+    };
+
+    run(
+        "portal_sync_first_run",
+        home.options.clone(),
+        |app| async move {
+            create_archive(&app).await?;
+            full_login(&app).await?;
+            app.wait_text("portal-kept-in", kept_in).await?;
+
+            app.click("portal-sync").await?;
+            let result = app.wait_text("portal-sync-result", "Новых: 3").await?;
+            ensure!(result.contains("выписок: 3"), "{result}");
+            app.get("portal-last-sync").await?;
+            app.screenshot(&epts_e2e::artifacts_dir("portal_sync_first_run").join("portal.png"))
+                .await?;
+
+            // The records are in «Архив», with their extracts.
+            app.click("portal-open-archive").await?;
+            app.wait_text("archive-count", "3").await?;
+            let rows = app.all("[data-testid='archive-row']").await?;
+            ensure!(rows.len() == 3, "{} rows", rows.len());
+            app.type_into("archive-search", "164301027000002").await?;
+            app.wait_text("archive-count", "Найдено: 1").await?;
+            app.screenshot(&epts_e2e::artifacts_dir("portal_sync_first_run").join("archive.png"))
+                .await?;
+            Ok(())
+        },
+    )
+    .await?;
+
+    // The portal changes one record; the app restarts and is still logged in.
+    let changed = sim.sim().touch(LOGIN, 1).context("the owner's records")?;
+    run(
+        "portal_sync_second_run",
+        home.options.clone(),
+        |app| async move {
+            open_archive(&app).await?;
+            app.click("nav-portal").await?;
+            let name = app
+                .wait_text("portal-user-name", "Петров Иван Сергеевич")
+                .await?;
+            ensure!(name.contains("Петров"));
+            app.wait_text("portal-kept-in", kept_in).await?;
+            app.click("portal-sync").await?;
+            let result = app.wait_text("portal-sync-result", "обновлено: 1").await?;
+            ensure!(
+                result.contains("Новых: 0"),
+                "only the change came: {result}"
+            );
+
+            // A download in the portal's cabinet lands in the archive, attached to the vehicle.
+            app.click("portal-open-cabinet").await?;
+            app.switch_to_portal_window().await?;
+            let link = app
+                .wait_css(&format!(
+                    "a[href='/cabinet/epts/{}/extract.pdf']",
+                    changed[0]
+                ))
+                .await?;
+            link.click().await?;
+            app.switch_to_main_window().await?;
+            let notice = app.wait_text("portal-download-notice", "сохранён").await?;
+            ensure!(
+                notice.contains(&format!("epts_{}.pdf", changed[0])),
+                "{notice}"
+            );
+            ensure!(notice.contains("VIN"), "attached to the vehicle: {notice}");
+            app.screenshot(&epts_e2e::artifacts_dir("portal_sync_second_run").join("download.png"))
+                .await?;
+
+            app.click("nav-portal").await?;
+            app.click("portal-logout").await?;
+            app.get("portal-login").await?;
+            // Logging out keeps the archive.
+            app.click("nav-archive").await?;
+            app.wait_text("archive-count", "3").await?;
+            Ok(())
+        },
+    )
+    .await?;
+
+    if keyring_expected() {
+        let keeper = SessionKeeper::with_keyring(Some(OsKeyring::with_service(KEYRING_SERVICE)?));
+        ensure!(
+            keeper.load(&sim.url(), None)?.is_none(),
+            "logout removed the session from the keyring"
+        );
+    }
+    run(
+        "portal_sync_third_run",
+        home.options.clone(),
+        |app| async move {
+            app.click("nav-portal").await?;
+            app.get("portal-login").await?;
+            ensure!(app.all("[data-testid='portal-user']").await?.is_empty());
+            Ok(())
+        },
+    )
+    .await?;
+    sim.stop().await?;
+    Ok(())
+}
+
+/// Steps through whatever page the portal window shows until the login ends; returns the
+/// app's error message.
+async fn login_until_it_fails(app: &App) -> Result<String> {
+    app.click("portal-login").await?;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut typed_password = false;
+    loop {
+        if Instant::now() > deadline {
+            bail!("the login never ended");
+        }
+        app.switch_to_main_window().await?;
+        if let Some(banner) = app
+            .all("[data-testid='error-banner']")
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Ok(banner.text().await?);
+        }
+        let handles = app.driver().windows().await?;
+        if handles.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        app.switch_to_portal_window().await?;
+        if !typed_password
+            && !app
+                .all("[data-testid='esia-login-input']")
+                .await?
+                .is_empty()
+        {
+            pass_gosuslugi(app, PASSWORD).await?;
+            typed_password = true;
+        } else if !app.all("[data-testid='esia-code-input']").await?.is_empty() {
+            let code = app.sim.last_code(LOGIN).context("a code")?;
+            app.type_into("esia-code-input", &code).await?;
+            app.click("esia-code-submit").await?;
+        } else if !app
+            .all("[data-testid='esia-consent-allow']")
+            .await?
+            .is_empty()
+        {
+            app.click("esia-consent-allow").await?;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_login_failure_is_explained_in_the_app_with_the_next_step() -> Result<()> {
+    // What the app says (the banner) for each failure the sim can force.
+    let cases = [
+        (
+            LoginFailure::AccountBlocked,
+            "esia_account_blocked",
+            "заблокировали учётную запись",
+        ),
+        (
+            LoginFailure::CodeBlocked,
+            "esia_code_blocked",
+            "Подождите 15–30 минут",
+        ),
+        (
+            LoginFailure::NotConfirmed,
+            "esia_not_confirmed",
+            "Подтвердите личность",
+        ),
+        (
+            LoginFailure::CodeExpired,
+            "esia_code_expired",
+            "код живёт около 5 минут",
+        ),
+        (
+            LoginFailure::ConsentRefused,
+            "login_consent_refused",
+            "нажмите «Предоставить»",
+        ),
+        (
+            LoginFailure::RedirectMismatch,
+            "esia_redirect_mismatch",
+            "Недопустимый адрес перенаправления",
+        ),
+        (
+            LoginFailure::AuthCodeInvalid,
+            "login_code_invalid",
+            "не принял код авторизации",
+        ),
+        (
+            LoginFailure::SessionLost,
+            "login_session_lost",
+            "Разрешите cookie",
+        ),
+        (
+            LoginFailure::NotLinked,
+            "login_account_not_found",
+            "Зарегистрируйтесь",
+        ),
+    ];
+    run(
+        "portal_login_failures",
+        Options::default(),
+        |app| async move {
+            app.click("nav-portal").await?;
+            for (failure, code, words) in cases {
+                app.sim
+                    .set_fault(Some(Fault::LoginError { error: failure }), Some(1));
+                let message = login_until_it_fails(&app).await?;
+                let shown_code = app.attr("error-banner", "data-code").await?;
+                eprintln!("{failure:?}: {message}");
+                ensure!(
+                    shown_code.as_deref() == Some(code),
+                    "{failure:?} shown as {shown_code:?}"
+                );
+                ensure!(message.contains(words), "{failure:?}: «{message}»");
+                ensure!(
+                    app.driver().windows().await?.len() == 1,
+                    "the portal window closed after {failure:?}"
+                );
+                // Not logged in, and the button is there for the next try.
+                app.get("portal-login").await?;
+                ensure!(app.all("[data-testid='portal-user']").await?.is_empty());
+                if failure == LoginFailure::AccountBlocked {
+                    app.screenshot(
+                        &epts_e2e::artifacts_dir("portal_login_failures").join("blocked.png"),
+                    )
+                    .await?;
+                }
+                app.sim.set_fault(None, None);
+            }
             Ok(())
         },
     )

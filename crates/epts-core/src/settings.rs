@@ -36,6 +36,8 @@ pub struct Settings {
     pub last_view: View,
     /// Minutes without use after which the open archive locks itself; 0: never.
     pub auto_lock_minutes: u32,
+    /// The portal's address; `None`: the sandbox (portal-sim on this computer).
+    pub portal_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             language: Lang::default(),
             last_view: View::default(),
             auto_lock_minutes: Settings::AUTO_LOCK_CHOICES[1],
+            portal_url: None,
         }
     }
 }

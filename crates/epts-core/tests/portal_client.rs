@@ -176,3 +176,28 @@ fn a_bad_address_is_refused_with_a_hint() {
         assert_eq!(err.code(), "portal_bad_address", "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_download_from_the_cabinet_is_fetched_with_the_session_and_only_from_the_portal() -> Result
+{
+    let (sim, portal, session) = logged_in("owner@example.ru").await?;
+    let url = reqwest::Url::parse(&format!(
+        "{}/cabinet/epts/164301027000001/extract.pdf",
+        sim.url()
+    ))?;
+    let got = portal.download(&session, &url).await?;
+    assert_eq!(got.file_name, "epts_164301027000001.pdf");
+    assert!(got.bytes.starts_with(b"%PDF-"));
+
+    // Another origin never sees the session cookie.
+    let elsewhere = reqwest::Url::parse("http://192.0.2.1/cabinet/epts/1/extract.pdf")?;
+    let refused = portal
+        .download(&session, &elsewhere)
+        .await
+        .expect_err("foreign");
+    assert!(matches!(refused, PortalError::BadAddress(_)), "{refused:?}");
+    // Without a session the cabinet does not give the file.
+    let anonymous = Session::from_cookies([("JSESSIONID", "nobody")]);
+    assert!(portal.download(&anonymous, &url).await.is_err());
+    Ok(())
+}

@@ -113,6 +113,37 @@ impl HttpPortal {
         Ok(skew)
     }
 
+    /// A file the user asked for in the portal window, fetched again with the session so
+    /// the webview never writes it to disk. Only the portal's own origin gets the session
+    /// cookie; the answer is bounded like an extract.
+    pub async fn download(&self, session: &Session, url: &Url) -> Result<Download, PortalError> {
+        if url.origin() != self.base.origin() {
+            return Err(PortalError::BadAddress(url.origin().ascii_serialization()));
+        }
+        self.with_retries(|| async {
+            let req = self
+                .http
+                .get(url.clone())
+                .header(header::COOKIE, session.cookie_header());
+            let mut resp = self.send(req).await?;
+            let status = resp.status();
+            if !status.is_success() {
+                return Err(status_error(status, &resp));
+            }
+            let file_name = resp
+                .headers()
+                .get(header::CONTENT_DISPOSITION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(disposition_file_name)
+                .or_else(|| url.path_segments()?.next_back().map(str::to_owned))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "download".into());
+            let bytes = read_bounded(&mut resp, MAX_EXTRACT_BYTES).await?;
+            Ok(Download { file_name, bytes })
+        })
+        .await
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, PortalError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let resp = req.send().await.map_err(|e| {
@@ -294,10 +325,56 @@ impl Portal for HttpPortal {
     }
 }
 
+/// A file fetched by [`HttpPortal::download`].
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// The name the portal gave (no folders), or the URL's last segment.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// `filename="…"` (or unquoted) from a `Content-Disposition`, without any folder part.
+fn disposition_file_name(value: &str) -> Option<String> {
+    let start = value.find("filename=")? + "filename=".len();
+    let rest = &value[start..];
+    let name = match rest.strip_prefix('"') {
+        Some(quoted) => &quoted[..quoted.find('"')?],
+        None => rest.split(';').next()?.trim(),
+    };
+    let name = name.rsplit(['/', '\\']).next()?.trim();
+    let clean: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    (!clean.is_empty() && clean != "." && clean != "..").then_some(clean)
+}
+
 /// The API path of one record; digits only, so a number never changes the path.
 fn record_path(number: &str) -> Result<String, PortalError> {
     if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PortalError::NotFound);
     }
     Ok(format!("api/v1/epts/{number}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition_file_name;
+
+    #[test]
+    fn a_download_keeps_only_the_file_name_the_portal_gave() {
+        let name = |v: &str| disposition_file_name(v);
+        assert_eq!(
+            name(r#"attachment; filename="epts_164301027000001.pdf""#).as_deref(),
+            Some("epts_164301027000001.pdf")
+        );
+        assert_eq!(
+            name("attachment; filename=a.pdf; size=3").as_deref(),
+            Some("a.pdf")
+        );
+        assert_eq!(
+            name(r#"attachment; filename="../../etc/passwd""#).as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(name(r#"attachment; filename="C:\x\..""#), None);
+        assert_eq!(name("inline"), None);
+        assert_eq!(name(r#"attachment; filename="unterminated"#), None);
+    }
 }

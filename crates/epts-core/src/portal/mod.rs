@@ -14,7 +14,7 @@ mod session;
 mod session_store;
 mod sync;
 
-pub use client::{HttpPortal, PortalConfig};
+pub use client::{Download, HttpPortal, PortalConfig};
 pub use clock::{MAX_CLOCK_SKEW, skew_from_date};
 pub use error::PortalError;
 pub use login_failure::LoginFailure;
