@@ -3,7 +3,11 @@
 //! the first full sync, an incremental one with nothing new, and one after 25 records
 //! changed. The sim runs in this process on loopback, rendering each extract on request.
 //!
-//! Needs GNU time (`apt-get install time`). Prints a Markdown table.
+//! The peer is curl fetching the same list pages, record details and extracts with the
+//! same session into plain files (no parsing, no encryption, no database): the ratio says
+//! what the archive's work costs over the bare transfer.
+//!
+//! Needs GNU time and curl (`apt-get install time curl`). Prints a Markdown table.
 
 use epts_core::vault::{KdfParams, Vault};
 use std::process::Command;
@@ -71,12 +75,65 @@ async fn main() -> Result {
             report["to_fetch"], report["extracts"]
         );
     }
+    let (u, s) = (url.clone(), session.clone());
+    let curl = tokio::task::spawn_blocking(move || curl_peer(&u, &s)).await??;
+    println!(
+        "| peer: curl, the same 1 005 requests into plain files | {:.2} s | {:.0} MiB | 500 details, 500 extracts |",
+        curl.0, curl.1
+    );
     let size: u64 = walk(&vault)?;
     println!(
         "\nVault on disk after the runs: {:.1} MB.",
         size as f64 / 1e6
     );
     Ok(())
+}
+
+/// curl, one process, one connection reused, requests one after another as the sync makes
+/// them: seconds and max RSS in MiB.
+fn curl_peer(url: &str, session: &str) -> Result<(f64, f64)> {
+    let url = url.trim_end_matches('/');
+    let out_dir = tempfile::tempdir()?;
+    let mut config = String::new();
+    for page in 0..5 {
+        config.push_str(&format!(
+            "url = \"{url}/api/v1/epts?page={page}&size=100\"\noutput = \"{}/list{page}.json\"\n",
+            out_dir.path().display()
+        ));
+    }
+    for n in 0..500u64 {
+        let number = 164_301_027_000_100 + n;
+        for (path, file) in [("", "json"), ("/extract", "pdf")] {
+            config.push_str(&format!(
+                "url = \"{url}/api/v1/epts/{number}{path}\"\noutput = \"{}/{number}.{file}\"\n",
+                out_dir.path().display()
+            ));
+        }
+    }
+    let config_path = out_dir.path().join("curl.cfg");
+    std::fs::write(&config_path, config)?;
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "curl", "--silent", "--write-out", "%{http_code} %{url}\\n", "--cookie"])
+        .arg(format!("JSESSIONID={session}"))
+        .arg("--config")
+        .arg(&config_path)
+        .output()?;
+    let secs = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let refused: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("200 ")).collect();
+    if !out.status.success() || !refused.is_empty() {
+        return Err(format!("curl: {:?} {}", refused.first(), String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let kib: f64 = stderr.lines().last().ok_or("no output from time")?.trim().parse()?;
+    let pdfs = std::fs::read_dir(out_dir.path())?
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pdf")))
+        .count();
+    if pdfs != 500 {
+        return Err(format!("curl fetched {pdfs} extracts").into());
+    }
+    Ok((secs, kib / 1024.0))
 }
 
 fn walk(dir: &std::path::Path) -> Result<u64> {
