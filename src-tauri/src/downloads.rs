@@ -75,6 +75,26 @@ pub fn portal_watch_downloads(
     *downloads.notices.lock().unwrap_or_else(|p| p.into_inner()) = Some(on_download);
 }
 
+/// Files the portal gives as documents: a link to one from the portal's own pages is a
+/// download, whatever the webview would make of it.
+const DOCUMENT_EXTENSIONS: [&str; 6] = ["pdf", "jpg", "jpeg", "png", "tif", "tiff"];
+
+/// Whether `url` is a document of the portal at `origin` (its last segment has a
+/// document's extension).
+pub fn is_document_link(url: &Url, origin: Option<&str>) -> bool {
+    if origin != Some(url.origin().ascii_serialization().as_str()) {
+        return false;
+    }
+    url.path_segments()
+        .and_then(|mut s| s.next_back())
+        .and_then(|name| name.rsplit_once('.'))
+        .is_some_and(|(_, ext)| {
+            DOCUMENT_EXTENSIONS
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(ext))
+        })
+}
+
 /// The 15-digit ePTS number a file name or URL carries, if any.
 fn epts_number(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
@@ -157,7 +177,24 @@ async fn fetch_into_archive(app: &AppHandle, url: &Url) -> PortalDownload {
 
 #[cfg(test)]
 mod tests {
-    use super::epts_number;
+    use super::{epts_number, is_document_link};
+    use tauri::Url;
+
+    #[test]
+    fn only_documents_of_the_portal_itself_are_taken() {
+        let url = |s: &str| Url::parse(s).expect("test URL");
+        let portal = url("http://127.0.0.1:8700/").origin().ascii_serialization();
+        let taken = |s: &str| is_document_link(&url(s), Some(&portal));
+        assert!(taken(
+            "http://127.0.0.1:8700/cabinet/epts/164301027000001/extract.pdf"
+        ));
+        assert!(taken("http://127.0.0.1:8700/files/Scan.JPG?x=1"));
+        assert!(!taken("http://127.0.0.1:8700/cabinet/epts/164301027000001"));
+        assert!(!taken("http://127.0.0.1:8700/cabinet"));
+        // Another site's file is never fetched with the portal's session.
+        assert!(!taken("https://esia.example.ru/doc.pdf"));
+        assert!(!is_document_link(&url("http://127.0.0.1:8700/a.pdf"), None));
+    }
 
     #[test]
     fn the_epts_number_is_read_from_the_name_or_the_address() {

@@ -109,6 +109,14 @@ pub fn portal_client(state: &AppState) -> Result<HttpPortal, PortalError> {
     HttpPortal::new(PortalConfig::new(state.portal().url()))
 }
 
+/// The origin of the portal in use (downloads are taken only from it).
+fn portal_origin(app: &AppHandle) -> Option<String> {
+    let state = app.state::<AppState>();
+    Url::parse(state.portal().url())
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+}
+
 /// How the portal window ended a login: in the cabinet, or on an error page.
 type Outcome = Result<Url, Box<dyn Localized + Send>>;
 
@@ -125,6 +133,8 @@ fn open_portal_window(
         let _ = old.destroy();
     }
     let downloads = app.clone();
+    let navigations = app.clone();
+    let origin = portal_origin(app);
     WebviewWindowBuilder::new(app, PORTAL_WINDOW, WebviewUrl::External(url))
         .title(lang.pick(
             "Портал ЭПТС — вход через Госуслуги",
@@ -135,6 +145,16 @@ fn open_portal_window(
             if payload.event() == PageLoadEvent::Finished {
                 on_load(payload.url());
             }
+        })
+        .on_navigation(move |url| {
+            // WebKitGTK does not report a navigation that turns into a download to the
+            // download handler below, so a link to a document of the portal is taken here,
+            // before the webview asks for it.
+            if crate::downloads::is_document_link(url, origin.as_deref()) {
+                crate::downloads::capture(&navigations, url.clone());
+                return false;
+            }
+            true
         })
         .on_download(move |_webview, event| match event {
             DownloadEvent::Requested { url, .. } => {

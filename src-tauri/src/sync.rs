@@ -80,9 +80,10 @@ pub async fn portal_status(
         last_sync: last_sync(&app, &portal_url),
         syncing: state.syncing.load(Ordering::Relaxed),
     };
+    // A session restored while the portal was out of reach is checked again each time.
     let active = match state.session() {
-        Some(active) => Some(active),
-        None => restore(&app, &state, &portal_url, &mut status).await,
+        Some(active) if !active.unchecked => Some(active),
+        _ => restore(&app, &state, &portal_url, &mut status).await,
     };
     if let Some(active) = active {
         status.offline = active.unchecked;
@@ -129,10 +130,8 @@ async fn restore(
         home: Some(home),
         unchecked,
     };
-    // Only a checked session is held: an unchecked one is tried again next time.
-    if !unchecked {
-        state.set_session(Some(active.clone()));
-    }
+    // Held even unchecked: the cabinet and downloads can use it; the status re-checks it.
+    state.set_session(Some(active.clone()));
     tracing::info!(kept_in = ?home, unchecked, "portal session restored");
     Some(active)
 }

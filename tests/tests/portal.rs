@@ -92,7 +92,7 @@ async fn the_portal_window_cannot_call_the_apps_commands() -> Result<()> {
 
         // The sim's own hostile page tries commands and events by itself.
         app.driver()
-            .goto(format!("{}/probe", app.portal_url))
+            .goto(format!("{}/probe", app.portal_url.trim_end_matches('/')))
             .await?;
         app.wait_css("[data-testid='probe-result'][data-done='true']")
             .await?;
@@ -310,6 +310,32 @@ async fn login_sync_download_survive_a_restart_and_logout_forgets_the_session() 
     Ok(())
 }
 
+/// One step on whatever page the portal window shows; true when the password was typed.
+async fn login_step(app: &App, typed_password: bool) -> Result<bool> {
+    app.switch_to_portal_window().await?;
+    if !typed_password
+        && !app
+            .all("[data-testid='esia-login-input']")
+            .await?
+            .is_empty()
+    {
+        pass_gosuslugi(app, PASSWORD).await?;
+        return Ok(true);
+    }
+    if !app.all("[data-testid='esia-code-input']").await?.is_empty() {
+        let code = app.sim.last_code(LOGIN).context("a code")?;
+        app.type_into("esia-code-input", &code).await?;
+        app.click("esia-code-submit").await?;
+    } else if !app
+        .all("[data-testid='esia-consent-allow']")
+        .await?
+        .is_empty()
+    {
+        app.click("esia-consent-allow").await?;
+    }
+    Ok(false)
+}
+
 /// Steps through whatever page the portal window shows until the login ends; returns the
 /// app's error message.
 async fn login_until_it_fails(app: &App) -> Result<String> {
@@ -334,25 +360,12 @@ async fn login_until_it_fails(app: &App) -> Result<String> {
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
-        app.switch_to_portal_window().await?;
-        if !typed_password
-            && !app
-                .all("[data-testid='esia-login-input']")
-                .await?
-                .is_empty()
-        {
-            pass_gosuslugi(app, PASSWORD).await?;
-            typed_password = true;
-        } else if !app.all("[data-testid='esia-code-input']").await?.is_empty() {
-            let code = app.sim.last_code(LOGIN).context("a code")?;
-            app.type_into("esia-code-input", &code).await?;
-            app.click("esia-code-submit").await?;
-        } else if !app
-            .all("[data-testid='esia-consent-allow']")
-            .await?
-            .is_empty()
-        {
-            app.click("esia-consent-allow").await?;
+        // The window may close under our hands when the login ends: a failed step is
+        // simply looked at again.
+        match login_step(app, typed_password).await {
+            Ok(true) => typed_password = true,
+            Ok(false) => {}
+            Err(e) => eprintln!("login step: {e}"),
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -114,7 +114,15 @@ fn curl_peer(url: &str, session: &str) -> Result<(f64, f64)> {
     std::fs::write(&config_path, config)?;
     let start = Instant::now();
     let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "curl", "--silent", "--write-out", "%{http_code} %{url}\\n", "--cookie"])
+        .args([
+            "-f",
+            "%M",
+            "curl",
+            "--silent",
+            "--write-out",
+            "%{http_code} %{url}\\n",
+            "--cookie",
+        ])
         .arg(format!("JSESSIONID={session}"))
         .arg("--config")
         .arg(&config_path)
@@ -123,12 +131,25 @@ fn curl_peer(url: &str, session: &str) -> Result<(f64, f64)> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let refused: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("200 ")).collect();
     if !out.status.success() || !refused.is_empty() {
-        return Err(format!("curl: {:?} {}", refused.first(), String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "curl: {:?} {}",
+            refused.first(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let kib: f64 = stderr.lines().last().ok_or("no output from time")?.trim().parse()?;
+    let kib: f64 = stderr
+        .lines()
+        .last()
+        .ok_or("no output from time")?
+        .trim()
+        .parse()?;
     let pdfs = std::fs::read_dir(out_dir.path())?
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pdf")))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        })
         .count();
     if pdfs != 500 {
         return Err(format!("curl fetched {pdfs} extracts").into());

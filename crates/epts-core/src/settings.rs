@@ -218,6 +218,7 @@ mod tests {
             language: Lang::En,
             last_view: View::Validate,
             auto_lock_minutes: 0,
+            portal_url: Some("https://portal.example.ru".into()),
         };
         store.save(&chosen)?;
         let reopened = SettingsStore::new(dir.path().join("nested"));

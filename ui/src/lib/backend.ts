@@ -18,9 +18,13 @@ import type { Sort } from './bindings/Sort';
 import type { CommandError } from './bindings/CommandError';
 import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
+import type { PortalDownload } from './bindings/PortalDownload';
+import type { PortalStatus } from './bindings/PortalStatus';
 import type { PortalUser } from './bindings/PortalUser';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
+import type { SyncProgress } from './bindings/SyncProgress';
+import type { SyncReport } from './bindings/SyncReport';
 import type { View } from './bindings/View';
 import type { FixReport } from './bindings/FixReport';
 import type { MergeDestination } from './bindings/MergeDestination';
@@ -47,8 +51,20 @@ export interface Backend {
   appInfo(): Promise<AppInfo>;
   /** Opens the portal window; resolves once the user is in the cabinet. */
   portalLogin(): Promise<PortalUser>;
-  portalStatus(): Promise<PortalUser | null>;
+  /** Who is logged in, where the session is kept, the last sync. May take a second after a
+   * restart: a kept session is checked with the portal. */
+  portalStatus(): Promise<PortalStatus>;
   portalLogout(): Promise<void>;
+  /** Brings the user's ePTS into the open archive; resumes an interrupted run. */
+  portalSync(onProgress: (progress: SyncProgress) => void): Promise<SyncReport>;
+  /** Stops the running sync between records; it resolves with `cancelled: true`. */
+  portalSyncCancel(): Promise<void>;
+  /** Opens the portal window at the cabinet; files downloaded there go into the archive. */
+  portalOpenCabinet(): Promise<void>;
+  /** Every file downloaded in the portal window is reported to `onDownload`. */
+  portalWatchDownloads(onDownload: (download: PortalDownload) => void): Promise<void>;
+  /** Changes the portal address (null: the sandbox) and logs out; the new AppInfo. */
+  setPortalUrl(url: string | null): Promise<AppInfo>;
   setAutoLock(minutes: number): Promise<Settings>;
   archiveStatus(): Promise<ArchiveStatus>;
   /** First-run setup: the key in the OS keyring, under a passphrase, or both. */
@@ -143,8 +159,21 @@ export const tauriBackend: Backend = {
   setLastView: (view) => call<Settings>('set_last_view', { view }),
   appInfo: () => call<AppInfo>('app_info'),
   portalLogin: () => call<PortalUser>('portal_login'),
-  portalStatus: () => call<PortalUser | null>('portal_status'),
+  portalStatus: () => call<PortalStatus>('portal_status'),
   portalLogout: () => call<void>('portal_logout'),
+  portalSync: (onProgress) => {
+    const channel = new Channel<SyncProgress>();
+    channel.onmessage = onProgress;
+    return call<SyncReport>('portal_sync', { onProgress: channel });
+  },
+  portalSyncCancel: () => call<void>('portal_sync_cancel'),
+  portalOpenCabinet: () => call<void>('portal_open_cabinet'),
+  portalWatchDownloads: (onDownload) => {
+    const channel = new Channel<PortalDownload>();
+    channel.onmessage = onDownload;
+    return call<void>('portal_watch_downloads', { onDownload: channel });
+  },
+  setPortalUrl: (url) => call<AppInfo>('set_portal_url', { url }),
   setAutoLock: (minutes) => call<Settings>('set_auto_lock', { minutes }),
   archiveStatus: () => call<ArchiveStatus>('archive_status'),
   archiveCreate: (passphrase, useKeyring) => call<ArchiveStatus>('archive_create', { passphrase, useKeyring }),
@@ -200,6 +229,11 @@ export const offlineBackend: Backend = {
   portalLogin: () => unavailable(),
   portalStatus: () => unavailable(),
   portalLogout: () => unavailable(),
+  portalSync: () => unavailable(),
+  portalSyncCancel: () => unavailable(),
+  portalOpenCabinet: () => unavailable(),
+  portalWatchDownloads: () => unavailable(),
+  setPortalUrl: () => unavailable(),
   setAutoLock: () => unavailable(),
   archiveStatus: () => unavailable(),
   archiveCreate: () => unavailable(),

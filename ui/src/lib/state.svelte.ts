@@ -24,6 +24,8 @@ export class AppState {
   error = $state<CommandError | null>(null);
   /** Minutes of idleness after which the archive locks itself (0: never). */
   autoLockMinutes = $state(15);
+  /** The portal address the user chose; null: the sandbox (the default). */
+  portalUrl = $state<string | null>(null);
   /** True while a language change is on its way to the Rust side. */
   savingLang = $state(false);
 
@@ -41,6 +43,7 @@ export class AppState {
       // Reopen the section the user left (kept on the Rust side, like the language).
       if (isSection(settings.value.lastView)) this.section = settings.value.lastView;
       this.autoLockMinutes = settings.value.autoLockMinutes ?? this.autoLockMinutes;
+      this.portalUrl = settings.value.portalUrl ?? null;
     } else {
       this.report(settings.reason);
     }

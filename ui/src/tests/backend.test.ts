@@ -2,7 +2,14 @@ import { render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const invoke = vi.hoisted(() => vi.fn());
-vi.mock('@tauri-apps/api/core', () => ({ invoke }));
+// A stand-in for Tauri's Channel: what the Rust side sends arrives at `onmessage`.
+const FakeChannel = vi.hoisted(
+  () =>
+    class {
+      onmessage: (message: unknown) => void = () => {};
+    },
+);
+vi.mock('@tauri-apps/api/core', () => ({ invoke, Channel: FakeChannel }));
 
 import App from '../App.svelte';
 import {
@@ -29,6 +36,32 @@ describe('the backend boundary', () => {
     expect(invoke).toHaveBeenLastCalledWith('app_info', undefined);
     await tauriBackend.validateId('plate', 'a123bc77');
     expect(invoke).toHaveBeenLastCalledWith('validate_id', { kind: 'plate', value: 'a123bc77' });
+  });
+
+  it('calls the portal commands with their channels and arguments', async () => {
+    invoke.mockResolvedValue(undefined);
+    const progress = vi.fn();
+    await tauriBackend.portalSync(progress);
+    const [name, args] = invoke.mock.lastCall as [string, { onProgress: InstanceType<typeof FakeChannel> }];
+    expect(name).toBe('portal_sync');
+    args.onProgress.onmessage({ phase: 'records', done: 1, total: 2 });
+    expect(progress).toHaveBeenCalledWith({ phase: 'records', done: 1, total: 2 });
+
+    const downloaded = vi.fn();
+    await tauriBackend.portalWatchDownloads(downloaded);
+    const [watch, watchArgs] = invoke.mock.lastCall as [string, { onDownload: InstanceType<typeof FakeChannel> }];
+    expect(watch).toBe('portal_watch_downloads');
+    watchArgs.onDownload.onmessage({ fileName: 'a.pdf' });
+    expect(downloaded).toHaveBeenCalledWith({ fileName: 'a.pdf' });
+
+    await tauriBackend.setPortalUrl(null);
+    expect(invoke).toHaveBeenLastCalledWith('set_portal_url', { url: null });
+    await tauriBackend.portalSyncCancel();
+    expect(invoke).toHaveBeenLastCalledWith('portal_sync_cancel', undefined);
+    await tauriBackend.portalOpenCabinet();
+    expect(invoke).toHaveBeenLastCalledWith('portal_open_cabinet', undefined);
+    await tauriBackend.portalStatus();
+    expect(invoke).toHaveBeenLastCalledWith('portal_status', undefined);
   });
 
   it('passes a command error through as { code, message }', async () => {

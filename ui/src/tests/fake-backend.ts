@@ -3,7 +3,11 @@ import type { Backend } from '$lib/backend';
 import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { IdKind } from '$lib/bindings/IdKind';
 import type { Lang } from '$lib/bindings/Lang';
+import type { PortalDownload } from '$lib/bindings/PortalDownload';
+import type { PortalStatus } from '$lib/bindings/PortalStatus';
 import type { PortalUser } from '$lib/bindings/PortalUser';
+import type { SyncProgress } from '$lib/bindings/SyncProgress';
+import type { SyncReport } from '$lib/bindings/SyncReport';
 import type { Report } from '$lib/bindings/Report';
 import type { View } from '$lib/bindings/View';
 import type { ArchiveStatus } from '$lib/bindings/ArchiveStatus';
@@ -29,6 +33,19 @@ export const OWNER: PortalUser = {
 };
 
 export const INFO: AppInfo = { version: '0.1.0', sandbox: false, portalUrl: 'http://127.0.0.1:8700' };
+
+/** Where the sandbox portal answers when the settings name no portal. */
+export const SANDBOX_URL = 'http://127.0.0.1:8787';
+
+/** The portal status of nobody logged in, never synced; fields can be overridden. */
+export function portalStatus(extra: Partial<PortalStatus> = {}): PortalStatus {
+  return { user: null, offline: false, sessionExpired: false, keptIn: null, lastSync: null, syncing: false, ...extra };
+}
+
+/** What a first sync of the owner's three vehicles reports. */
+export function syncReport(extra: Partial<SyncReport> = {}): SyncReport {
+  return { to_fetch: 3, resumed: 0, inserted: 3, updated: 0, unchanged: 0, extracts: 3, failed: [], cancelled: false, ...extra };
+}
 
 /** A report as the Rust side would send it; fields can be overridden. */
 export function report(kind: IdKind, input: string, extra: Partial<Report> = {}): Report {
@@ -214,26 +231,51 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
   let language: Lang = 'ru';
   let lastView: View = 'archive';
   let autoLockMinutes = 15;
+  let portalUrl: string | null = INFO.portalUrl;
+  // The portal keeps who logged in, like the core does, so a status read after a login agrees.
+  let portalUser: PortalUser | null = null;
+  let lastSync: string | null = null;
+  const settings = () => ({ language, lastView, autoLockMinutes, portalUrl });
+  const info = (): AppInfo => (portalUrl === null ? { ...INFO, sandbox: true, portalUrl: SANDBOX_URL } : { ...INFO, portalUrl });
   const archive = archiveOf(300);
   const backend = {
     validateId: vi.fn(async (kind: IdKind, value: string) => report(kind, value)),
-    getSettings: vi.fn(async () => ({ language, lastView, autoLockMinutes })),
+    getSettings: vi.fn(async () => settings()),
     setLanguage: vi.fn(async (lang: Lang) => {
       language = lang;
-      return { language, lastView, autoLockMinutes };
+      return settings();
     }),
     setLastView: vi.fn(async (view: View) => {
       lastView = view;
-      return { language, lastView, autoLockMinutes };
+      return settings();
     }),
     setAutoLock: vi.fn(async (minutes: number) => {
       autoLockMinutes = minutes;
-      return { language, lastView, autoLockMinutes };
+      return settings();
     }),
-    appInfo: vi.fn(async () => ({ ...INFO })),
-    portalStatus: vi.fn(async (): Promise<PortalUser | null> => null),
-    portalLogin: vi.fn(async (): Promise<PortalUser> => ({ ...OWNER })),
-    portalLogout: vi.fn(async () => undefined),
+    appInfo: vi.fn(async () => info()),
+    portalStatus: vi.fn(async () => portalStatus({ user: portalUser, keptIn: portalUser ? 'keyring' : null, lastSync })),
+    portalLogin: vi.fn(async (): Promise<PortalUser> => {
+      portalUser = { ...OWNER };
+      return { ...OWNER };
+    }),
+    portalLogout: vi.fn(async () => {
+      portalUser = null;
+    }),
+    portalSync: vi.fn(async (onProgress: (p: SyncProgress) => void) => {
+      onProgress({ phase: 'listing', done: 0, total: 0 });
+      for (let done = 1; done <= 3; done++) onProgress({ phase: 'records', done, total: 3 });
+      lastSync = '2026-11-26T15:40:00Z';
+      return syncReport();
+    }),
+    portalSyncCancel: vi.fn(async () => undefined),
+    portalOpenCabinet: vi.fn(async () => undefined),
+    portalWatchDownloads: vi.fn(async (_onDownload: (d: PortalDownload) => void) => undefined),
+    setPortalUrl: vi.fn(async (url: string | null) => {
+      portalUrl = url;
+      portalUser = null;
+      return info();
+    }),
     archiveStatus: vi.fn(async () => archiveStatus()),
     archiveCreate: vi.fn(async () => archiveStatus()),
     archiveUnlock: vi.fn(async () => archiveStatus()),

@@ -65,7 +65,7 @@ describe('navigation', () => {
 
   it('reopens the section the user left', async () => {
     const backend = fakeBackend({
-      getSettings: async () => ({ language: 'ru' as const, lastView: 'settings' as const, autoLockMinutes: 15 }),
+      getSettings: async () => ({ language: 'ru' as const, lastView: 'settings' as const, autoLockMinutes: 15, portalUrl: null }),
     });
     render(App, { backend });
     await waitFor(() => expect(visibleSections()).toEqual(['settings']));

@@ -3,11 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import type { Lang } from '$lib/bindings/Lang';
-import { fakeBackend } from './fake-backend';
+import { fakeBackend, SANDBOX_URL } from './fake-backend';
 
 describe('language', () => {
   it('reads the language persisted on the Rust side at start', async () => {
-    const backend = fakeBackend({ getSettings: async () => ({ language: 'en' as Lang, lastView: 'archive' as const, autoLockMinutes: 15 }) });
+    const backend = fakeBackend({ getSettings: async () => ({ language: 'en' as Lang, lastView: 'archive' as const, autoLockMinutes: 15, portalUrl: null }) });
     render(App, { backend });
     await waitFor(() => expect(screen.getByTestId('nav-archive').textContent).toContain('Archive'));
     expect(backend.getSettings).toHaveBeenCalledTimes(1);
@@ -107,5 +107,83 @@ describe('sandbox badge', () => {
     await screen.findByTestId('sandbox-badge');
     await user.click(screen.getByTestId('sidebar-lang-en'));
     await waitFor(() => expect(screen.getByTestId('sandbox-badge').textContent).toContain('Sandbox'));
+  });
+});
+
+describe('portal address', () => {
+  async function openSettings(backend = fakeBackend()) {
+    const user = userEvent.setup();
+    render(App, { backend });
+    await user.click(screen.getByTestId('nav-settings'));
+    return { user, backend };
+  }
+
+  it('shows the chosen address and saves a new one; the portal login is reset', async () => {
+    const { user, backend } = await openSettings();
+    const field = screen.getByTestId('settings-portal-url') as HTMLInputElement;
+    await waitFor(() => expect(field.value).toBe('http://127.0.0.1:8700'));
+    await user.clear(field);
+    await user.type(field, '  https://epts.example.ru  ');
+    await user.click(screen.getByTestId('settings-portal-save'));
+    expect(backend.setPortalUrl).toHaveBeenCalledWith('https://epts.example.ru');
+    expect((await screen.findByTestId('settings-portal-saved')).textContent).toContain('Войдите на портал заново');
+    expect(screen.getByTestId('section-settings').textContent).toContain('https://epts.example.ru');
+    expect(screen.queryByTestId('settings-portal-error')).toBeNull();
+  });
+
+  it('an empty field means the sandbox', async () => {
+    const { user, backend } = await openSettings();
+    const field = screen.getByTestId('settings-portal-url') as HTMLInputElement;
+    await waitFor(() => expect(field.value).not.toBe(''));
+    await user.clear(field);
+    await user.click(screen.getByTestId('settings-portal-save'));
+    expect(backend.setPortalUrl).toHaveBeenCalledWith(null);
+  });
+
+  it('shows what is wrong with an address, in place', async () => {
+    const backend = fakeBackend({
+      setPortalUrl: async () => {
+        throw { code: 'bad_portal_url', message: 'Адрес портала должен начинаться с https://' };
+      },
+    });
+    const { user } = await openSettings(backend);
+    const field = screen.getByTestId('settings-portal-url');
+    await user.clear(field);
+    await user.type(field, 'epts.example.ru');
+    await user.click(screen.getByTestId('settings-portal-save'));
+    expect((await screen.findByTestId('settings-portal-error')).textContent).toContain('должен начинаться с https://');
+    expect(screen.queryByTestId('error-banner')).toBeNull();
+    // Typing again clears the complaint.
+    await user.type(field, '/');
+    expect(screen.queryByTestId('settings-portal-error')).toBeNull();
+  });
+
+  it('goes back to the sandbox: the badge appears and the field shows the sandbox address as a hint', async () => {
+    const { user, backend } = await openSettings();
+    expect(screen.queryByTestId('sandbox-badge')).toBeNull();
+    const back = screen.getByTestId('settings-portal-sandbox') as HTMLButtonElement;
+    await waitFor(() => expect(back.disabled).toBe(false));
+    await user.click(back);
+    expect(backend.setPortalUrl).toHaveBeenCalledWith(null);
+    expect((await screen.findByTestId('sandbox-badge')).textContent).toContain('Песочница');
+    const field = screen.getByTestId('settings-portal-url') as HTMLInputElement;
+    expect(field.value).toBe('');
+    expect(field.placeholder).toBe(SANDBOX_URL);
+    expect(screen.getByTestId('settings-portal-saved').textContent).toContain('Снова используется песочница');
+    expect(back.disabled).toBe(true);
+  });
+
+  it('after a change the portal section checks the login again', async () => {
+    const { user, backend } = await openSettings(fakeBackend());
+    await user.click(screen.getByTestId('nav-portal'));
+    await user.click(await screen.findByTestId('portal-login'));
+    await screen.findByTestId('portal-user');
+    await user.click(screen.getByTestId('nav-settings'));
+    await user.click(screen.getByTestId('settings-portal-sandbox'));
+    await screen.findByTestId('settings-portal-saved');
+    await user.click(screen.getByTestId('nav-portal'));
+    expect(await screen.findByTestId('portal-login')).toBeTruthy();
+    expect(screen.queryByTestId('portal-user')).toBeNull();
+    expect(backend.portalStatus).toHaveBeenCalled();
   });
 });

@@ -185,7 +185,7 @@ describe('identifier check', () => {
     const backend = fakeBackend({
       setLanguage: async (language: Lang) => {
         lang = language;
-        return { language, lastView: 'validate' as const, autoLockMinutes: 15 };
+        return { language, lastView: 'validate' as const, autoLockMinutes: 15, portalUrl: null };
       },
       validateId: async (kind: IdKind, value: string) =>
         report(kind, value, { valid: false, errors: [{ code: 'vin.length', message: messages[lang] }] }),

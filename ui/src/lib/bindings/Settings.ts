@@ -17,4 +17,8 @@ lastView: View,
 /**
  * Minutes without use after which the open archive locks itself; 0: never.
  */
-autoLockMinutes: number, };
+autoLockMinutes: number, 
+/**
+ * The portal's address; `None`: the sandbox (portal-sim on this computer).
+ */
+portalUrl: string | null, };

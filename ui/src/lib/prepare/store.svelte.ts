@@ -39,10 +39,7 @@ export function baseName(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** Fills `{key}` placeholders of a dictionary string. */
-export function fill(text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? String(values[key]) : m));
-}
+export { fill } from '$lib/i18n';
 
 export class PrepareStore {
   /** What the user chose or dropped (files and folders), in order. */
