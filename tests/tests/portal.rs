@@ -277,7 +277,31 @@ async fn login_sync_download_survive_a_restart_and_logout_forgets_the_session() 
             app.screenshot(&epts_e2e::artifacts_dir("portal_sync_second_run").join("download.png"))
                 .await?;
 
+            Ok(())
+        },
+    )
+    .await?;
+
+    // The portal goes away: the app still knows who is logged in, says the portal is out
+    // of reach with the time of the archive's data, and the archive works as before.
+    let portal_url = sim.url();
+    sim.stop().await?;
+    run(
+        "portal_sync_offline",
+        home.options.clone(),
+        |app| async move {
+            open_archive(&app).await?;
+            app.wait_text("archive-count", "3").await?;
             app.click("nav-portal").await?;
+            let notice = app
+                .wait_text("portal-offline", "Нет связи с порталом — показан архив от")
+                .await?;
+            ensure!(has_stamp(&notice), "the time of the last sync: {notice}");
+            app.wait_text("portal-user-name", "Петров Иван Сергеевич")
+                .await?;
+            app.screenshot(&epts_e2e::artifacts_dir("portal_sync_offline").join("portal.png"))
+                .await?;
+            // Logout works without the portal: the session is forgotten here.
             app.click("portal-logout").await?;
             app.get("portal-login").await?;
             // Logging out keeps the archive.
@@ -291,23 +315,31 @@ async fn login_sync_download_survive_a_restart_and_logout_forgets_the_session() 
     if keyring_expected() {
         let keeper = SessionKeeper::with_keyring(Some(OsKeyring::with_service(KEYRING_SERVICE)?));
         ensure!(
-            keeper.load(&sim.url(), None)?.is_none(),
+            keeper.load(&portal_url, None)?.is_none(),
             "logout removed the session from the keyring"
         );
     }
     run(
-        "portal_sync_third_run",
+        "portal_sync_after_logout",
         home.options.clone(),
         |app| async move {
+            open_archive(&app).await?;
             app.click("nav-portal").await?;
             app.get("portal-login").await?;
             ensure!(app.all("[data-testid='portal-user']").await?.is_empty());
             Ok(())
         },
     )
-    .await?;
-    sim.stop().await?;
-    Ok(())
+    .await
+}
+
+/// Whether `text` holds a moment as the app shows it: `ДД.ММ.ГГГГ ЧЧ:ММ`.
+fn has_stamp(text: &str) -> bool {
+    let shape = text
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect::<String>();
+    shape.contains("99.99.9999 99:99")
 }
 
 /// One step on whatever page the portal window shows; true when the password was typed.
