@@ -32,6 +32,8 @@ pub struct PortalStatus {
     /// When the last complete sync with this portal ended (RFC 3339, UTC); `None` if never
     /// or while the archive is locked.
     pub last_sync: Option<String>,
+    /// The archive is open (a missing `last_sync` then means "never synced").
+    pub archive_open: bool,
     /// A sync is running now.
     pub syncing: bool,
 }
@@ -78,6 +80,7 @@ pub async fn portal_status(
         session_expired: false,
         kept_in: None,
         last_sync: last_sync(&app, &portal_url),
+        archive_open: crate::portal::archive(&app).is_open(),
         syncing: state.syncing.load(Ordering::Relaxed),
     };
     // A session restored while the portal was out of reach is checked again each time.
@@ -211,6 +214,7 @@ fn status_placeholder() -> PortalStatus {
         session_expired: false,
         kept_in: None,
         last_sync: None,
+        archive_open: false,
         syncing: false,
     }
 }

@@ -39,7 +39,16 @@ export const SANDBOX_URL = 'http://127.0.0.1:8787';
 
 /** The portal status of nobody logged in, never synced; fields can be overridden. */
 export function portalStatus(extra: Partial<PortalStatus> = {}): PortalStatus {
-  return { user: null, offline: false, sessionExpired: false, keptIn: null, lastSync: null, syncing: false, ...extra };
+  return {
+    user: null,
+    offline: false,
+    sessionExpired: false,
+    keptIn: null,
+    lastSync: null,
+    archiveOpen: true,
+    syncing: false,
+    ...extra,
+  };
 }
 
 /** What a first sync of the owner's three vehicles reports. */

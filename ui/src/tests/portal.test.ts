@@ -136,6 +136,13 @@ describe('portal section: login', () => {
     );
   });
 
+  it('without the portal and with the archive locked: says the saved data is in the archive', async () => {
+    await openPortal(fakeBackend({ portalStatus: loggedIn({ offline: true, archiveOpen: false }) }));
+    expect((await screen.findByTestId('portal-offline')).textContent).toContain(
+      'Сохранённые данные — в архиве: откройте его',
+    );
+  });
+
   it('opens the portal cabinet, saying that downloads there go into the archive', async () => {
     const backend = fakeBackend({ portalStatus: loggedIn() });
     const { user } = await openPortal(backend);

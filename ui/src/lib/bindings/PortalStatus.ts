@@ -25,6 +25,10 @@ keptIn: SessionHome | null,
  */
 lastSync: string | null, 
 /**
+ * The archive is open (a missing `last_sync` then means "never synced").
+ */
+archiveOpen: boolean, 
+/**
  * A sync is running now.
  */
 syncing: boolean, };

@@ -252,6 +252,7 @@ export const en: Dict = {
     },
     offline: 'No connection to the portal — showing the archive as of {date}',
     offlineNever: 'No connection to the portal. Nothing has been loaded yet — check the connection and press «Refresh»',
+    offlineLocked: 'No connection to the portal. What was loaded is in the archive: open it to see it offline',
     sessionExpired: 'Your portal session has ended — log in again',
     openCabinet: 'Open the portal cabinet',
     cabinetHint: 'Files you download in the cabinet go into the archive by themselves.',

@@ -12,7 +12,15 @@ import type { AppState } from '$lib/state.svelte';
 /** How long a download notice stays unless dismissed. */
 export const DOWNLOAD_NOTICE_MS = 10_000;
 
-const NOBODY: PortalStatus = { user: null, offline: false, sessionExpired: false, keptIn: null, lastSync: null, syncing: false };
+const NOBODY: PortalStatus = {
+  user: null,
+  offline: false,
+  sessionExpired: false,
+  keptIn: null,
+  lastSync: null,
+  archiveOpen: false,
+  syncing: false,
+};
 
 export type DownloadNotice = PortalDownload & { id: number };
 
