@@ -93,7 +93,9 @@ impl Portal {
     async fn at(url: &str) -> Self {
         let sandbox = portal_sim::identify(url).await;
         Self {
-            url: url.to_owned(),
+            // One spelling per portal: the sync cursor and the kept session are filed under
+            // it, by the app and by `epts vault sync` alike.
+            url: format!("{}/", url.trim_end_matches('/')),
             sandbox,
             _sim: None,
         }

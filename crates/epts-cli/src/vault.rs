@@ -46,7 +46,8 @@ enum Action {
     },
     /// Fetch the user's ePTS records and extracts from the portal into the vault; only what
     /// changed since the last sync; an interrupted sync resumes. The session cookie
-    /// (JSESSIONID) comes from EPTS_PORTAL_SESSION, never from the command line.
+    /// (JSESSIONID) comes from EPTS_PORTAL_SESSION, else from the session the app kept after
+    /// its login (OS keyring or this vault) — never from the command line.
     Sync {
         /// The portal's address. Also EPTS_PORTAL_URL.
         #[arg(long, env = "EPTS_PORTAL_URL")]
@@ -208,6 +209,16 @@ fn explain(e: &dyn Localized, detail: &str, json: bool, lang: Lang) -> ExitCode 
     ExitCode::FAILURE
 }
 
+/// Where the app keeps its portal session; `EPTS_KEYRING=never` keeps the OS keyring out
+/// of it, as it does for the vault key.
+fn keeper() -> epts_core::portal::SessionKeeper {
+    use epts_core::portal::SessionKeeper;
+    match std::env::var("EPTS_KEYRING").as_deref() {
+        Ok("never") => SessionKeeper::with_keyring(None),
+        _ => SessionKeeper::open(),
+    }
+}
+
 /// One sync run, with progress on stderr (stdout stays the result).
 fn sync(
     vault: &mut Vault,
@@ -216,10 +227,22 @@ fn sync(
     lang: Lang,
 ) -> Result<epts_core::portal::SyncReport, Failure> {
     use epts_core::portal::{HttpPortal, PortalConfig, Session, SyncError, SyncProgress};
-    let cookie = std::env::var("EPTS_PORTAL_SESSION").map_err(|_| {
-        Failure::Usage("no session: set EPTS_PORTAL_SESSION to the portal's JSESSIONID".into())
-    })?;
-    let session = Session::from_cookies([("JSESSIONID", cookie.trim())]);
+    let key = portal.trim_end_matches('/').to_owned() + "/";
+    // The session from the environment, else the one the app kept after its login.
+    let session = match std::env::var("EPTS_PORTAL_SESSION") {
+        Ok(cookie) => Session::from_cookies([("JSESSIONID", cookie.trim())]),
+        Err(_) => keeper()
+            .load(&key, Some(vault))
+            .ok()
+            .flatten()
+            .map(|(saved, _)| saved.session)
+            .ok_or_else(|| {
+                Failure::Usage(lang.pick(
+                    "нет сеанса портала: войдите в приложении («Портал» → «Войти через Госуслуги») или задайте EPTS_PORTAL_SESSION",
+                    "no portal session: log in in the app («Portal» → «Log in with Gosuslugi») or set EPTS_PORTAL_SESSION",
+                ).into())
+            })?,
+    };
     let client = HttpPortal::new(PortalConfig::new(portal))
         .map_err(|e| Failure::Sync(SyncError::Portal(e)))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -237,7 +260,6 @@ fn sync(
             );
         }
     };
-    let key = portal.trim_end_matches('/').to_owned() + "/";
     let result = runtime.block_on(epts_core::portal::sync(
         &client, &key, &session, vault, &progress, &cancel,
     ));

@@ -73,3 +73,65 @@ async fn sync_fills_the_vault_and_a_second_run_fetches_nothing() -> Result {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_session_in_the_environment_sync_uses_the_one_the_app_kept() -> Result {
+    use epts_core::portal::{Me, SavedSession, Session, SessionKeeper};
+    let sim = portal_sim::start(0).await?;
+    let cookie = sim
+        .sim()
+        .open_session("owner@example.ru")
+        .ok_or("session")?;
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("vault");
+    let url = sim.url();
+    {
+        // What the app does after a login on a machine without a keyring.
+        let vault = Vault::create(&dir, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+        let saved = SavedSession {
+            session: Session::from_cookies([("JSESSIONID", cookie.as_str())]),
+            user: Me {
+                display_name: "Петров Иван Сергеевич".into(),
+                kind: "person".into(),
+                account_status: "активна".into(),
+                inn: None,
+                ogrn: None,
+            },
+        };
+        SessionKeeper::with_keyring(None).save(&url, &saved, Some(&vault))?;
+    }
+    let run = |dir: std::path::PathBuf, url: String| {
+        Command::new(env!("CARGO_BIN_EXE_epts"))
+            .args(["vault", "--json", "--vault"])
+            .arg(&dir)
+            .args(["sync", "--portal", &url])
+            .env("EPTS_PASSPHRASE", PASS)
+            .env("EPTS_KEYRING", "never")
+            .env_remove("EPTS_PORTAL_SESSION")
+            .env_remove("EPTS_LANG")
+            .output()
+            .expect("epts runs")
+    };
+    let (d, u) = (dir.clone(), url.clone());
+    let out = tokio::task::spawn_blocking(move || run(d, u)).await?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["inserted"].as_u64(), Some(3));
+
+    // After a logout there is nothing to use, and the message says how to get a session.
+    {
+        let vault = Vault::open(&dir, PASS)?;
+        SessionKeeper::with_keyring(None).forget(&url, Some(&vault))?;
+    }
+    let out = tokio::task::spawn_blocking(move || run(dir, url)).await?;
+    assert_eq!(out.status.code(), Some(2));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Войти через Госуслуги"), "{text}");
+    Ok(())
+}
