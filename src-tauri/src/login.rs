@@ -251,6 +251,9 @@ pub async fn portal_login(
         home,
         unchecked: false,
     }));
+    state
+        .session_ended
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     let _ = window.destroy();
     tracing::info!(kept_in = ?home, "portal login: session accepted");
     Ok(user)
@@ -352,5 +355,8 @@ fn clear_portal_webview(app: &AppHandle) -> tauri::Result<()> {
 #[tauri::command]
 pub async fn portal_logout(app: AppHandle, state: State<'_, AppState>) -> Result<(), CommandError> {
     forget_session(&app, &state).await;
+    state
+        .session_ended
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

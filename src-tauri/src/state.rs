@@ -33,6 +33,9 @@ pub struct AppState {
     pub syncing: AtomicBool,
     /// «Остановить» was pressed for the running sync.
     pub sync_cancel: AtomicBool,
+    /// The kept session was refused by the portal; said until the next login or logout,
+    /// so whichever section asks first does not swallow it.
+    pub session_ended: AtomicBool,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             keeper: SessionKeeper::open(),
             syncing: AtomicBool::new(false),
             sync_cancel: AtomicBool::new(false),
+            session_ended: AtomicBool::new(false),
         })
     }
 

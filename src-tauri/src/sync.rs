@@ -88,6 +88,7 @@ pub async fn portal_status(
         Some(active) if !active.unchecked => Some(active),
         _ => restore(&app, &state, &portal_url, &mut status).await,
     };
+    status.session_expired = state.session_ended.load(Ordering::Relaxed);
     if let Some(active) = active {
         status.offline = active.unchecked;
         status.kept_in = active.home;
@@ -123,6 +124,7 @@ async fn restore(
         Err(e) => {
             tracing::info!(code = e.code(), "the kept portal session was refused");
             crate::login::forget_session(app, state).await;
+            state.session_ended.store(true, Ordering::Relaxed);
             status.session_expired = true;
             return None;
         }
@@ -201,6 +203,7 @@ pub async fn portal_sync(
         }
         Err(SyncError::Portal(PortalError::SessionExpired)) => {
             crate::login::forget_session(&app, &state).await;
+            state.session_ended.store(true, Ordering::Relaxed);
             Err(fail(&PortalError::SessionExpired))
         }
         Err(e) => Err(fail(&e)),

@@ -184,17 +184,23 @@ async fn open_archive(app: &App) -> Result<()> {
 /// The whole Gosuslugi flow in the portal window: login, password, the code the sim
 /// "sent", consent.
 async fn full_login(app: &App) -> Result<()> {
+    full_login_as(app, LOGIN, PASSWORD, "Петров Иван Сергеевич").await
+}
+
+async fn full_login_as(app: &App, login: &str, password: &str, name: &str) -> Result<()> {
     app.click("nav-portal").await?;
     app.click("portal-login").await?;
-    pass_gosuslugi(app, PASSWORD).await?;
+    app.switch_to_portal_window().await?;
+    app.type_into("esia-login-input", login).await?;
+    app.type_into("esia-password-input", password).await?;
+    app.click("esia-submit").await?;
     app.get("esia-code-input").await?;
-    let code = app.sim.last_code(LOGIN).context("the sim sent a code")?;
+    let code = app.sim.last_code(login).context("the sim sent a code")?;
     app.type_into("esia-code-input", &code).await?;
     app.click("esia-code-submit").await?;
     app.click("esia-consent-allow").await?;
     app.switch_to_main_window().await?;
-    app.wait_text("portal-user-name", "Петров Иван Сергеевич")
-        .await?;
+    app.wait_text("portal-user-name", name).await?;
     Ok(())
 }
 
@@ -484,8 +490,142 @@ async fn every_login_failure_is_explained_in_the_app_with_the_next_step() -> Res
                 }
                 app.sim.set_fault(None, None);
             }
+
+            // Failures of the portal itself stop the login before the window opens.
+            let portal_faults = [
+                (
+                    Fault::ClockSkew { seconds: 900 },
+                    "clock_skewed",
+                    "Часы компьютера",
+                ),
+                (
+                    Fault::Maintenance,
+                    "portal_maintenance",
+                    "плановые технические работы",
+                ),
+                (
+                    Fault::Status { status: 502 },
+                    "portal_server_error",
+                    "ошибка 502",
+                ),
+            ];
+            for (fault, code, words) in portal_faults {
+                app.sim.set_fault(Some(fault.clone()), None);
+                app.click("portal-login").await?;
+                app.wait_attr("error-banner", "data-code", code).await?;
+                let message = app.text("error-banner").await?;
+                eprintln!("{fault:?}: {message}");
+                ensure!(message.contains(words), "{fault:?}: «{message}»");
+                ensure!(
+                    app.driver().windows().await?.len() == 1,
+                    "no portal window opened for {fault:?}"
+                );
+                app.sim.set_fault(None, None);
+            }
             Ok(())
         },
     )
     .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dealership_sync_shows_progress_stops_and_resumes_where_it_stopped() -> Result<()> {
+    run("portal_dealer_sync", Options::default(), |app| async move {
+        create_archive(&app).await?;
+        full_login_as(
+            &app,
+            "dealer@example.ru",
+            "dealer-pass",
+            "ООО «Автодом Север»",
+        )
+        .await?;
+        // A slow portal, so that «Остановить» comes in the middle.
+        app.sim.set_fault(Some(Fault::Slow { delay_ms: 15 }), None);
+        app.click("portal-sync").await?;
+        app.wait_attr("portal-sync-progress", "data-phase", "records")
+            .await?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let done: usize = app
+                .attr("portal-sync-progress", "data-done")
+                .await?
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or(0);
+            if done >= 20 {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "the sync never got going");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shown = app.text("portal-sync-progress").await?;
+        ensure!(shown.contains("из 500"), "progress: {shown}");
+        app.screenshot(&epts_e2e::artifacts_dir("portal_dealer_sync").join("progress.png"))
+            .await?;
+        app.click("portal-sync-cancel").await?;
+        app.wait_attr("portal-sync-result", "data-cancelled", "true")
+            .await?;
+        let stopped = app.text("portal-sync-result").await?;
+        ensure!(stopped.contains("Остановлено"), "{stopped}");
+        let inserted: usize = stopped
+            .split("Новых: ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.trim().parse().ok())
+            .context("the count of new records")?;
+        ensure!((20..500).contains(&inserted), "stopped after {inserted}");
+
+        // The next sync goes on from there: only the rest is new.
+        app.sim.set_fault(None, None);
+        app.click("portal-sync").await?;
+        let rest = app
+            .wait_text("portal-sync-result", &format!("Новых: {}", 500 - inserted))
+            .await?;
+        ensure!(!rest.contains("Остановлено"), "{rest}");
+        app.click("portal-open-archive").await?;
+        app.wait_text("archive-count", "500").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_session_that_ended_on_the_portal_asks_for_a_new_login() -> Result<()> {
+    let sim = portal_sim::start(0).await?;
+    let home = home(&sim)?;
+    run(
+        "portal_session_ends",
+        home.options.clone(),
+        |app| async move {
+            create_archive(&app).await?;
+            full_login(&app).await?;
+            Ok(())
+        },
+    )
+    .await?;
+    sim.sim().expire(portal_sim::Expirable::Sessions);
+    run(
+        "portal_session_ended",
+        home.options.clone(),
+        |app| async move {
+            open_archive(&app).await?;
+            app.click("nav-portal").await?;
+            let notice = app
+                .wait_text("portal-session-expired", "Сеанс на портале закончился")
+                .await?;
+            ensure!(notice.contains("войдите снова"), "{notice}");
+            app.get("portal-login").await?;
+            Ok(())
+        },
+    )
+    .await?;
+    if keyring_expected() {
+        let keeper = SessionKeeper::with_keyring(Some(OsKeyring::with_service(KEYRING_SERVICE)?));
+        ensure!(
+            keeper.load(&sim.url(), None)?.is_none(),
+            "the ended session was forgotten"
+        );
+    }
+    sim.stop().await?;
+    Ok(())
 }
