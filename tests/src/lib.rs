@@ -261,7 +261,18 @@ impl App {
 
     /// Waits until the element's text contains `needle`, returning the whole text.
     pub async fn wait_text(&self, testid: &str, needle: &str) -> Result<String> {
-        let deadline = Instant::now() + WAIT;
+        self.wait_text_within(testid, needle, WAIT).await
+    }
+
+    /// [`App::wait_text`] for work that takes long (a sync of hundreds of records on a
+    /// loaded machine).
+    pub async fn wait_text_within(
+        &self,
+        testid: &str,
+        needle: &str,
+        wait: Duration,
+    ) -> Result<String> {
+        let deadline = Instant::now() + wait;
         loop {
             let text = self.text(testid).await.unwrap_or_default();
             if text.contains(needle) {

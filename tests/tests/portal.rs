@@ -579,7 +579,11 @@ async fn a_dealership_sync_shows_progress_stops_and_resumes_where_it_stopped() -
         app.sim.set_fault(None, None);
         app.click("portal-sync").await?;
         let rest = app
-            .wait_text("portal-sync-result", &format!("Новых: {}", 500 - inserted))
+            .wait_text_within(
+                "portal-sync-result",
+                &format!("Новых: {}", 500 - inserted),
+                Duration::from_secs(120),
+            )
             .await?;
         ensure!(!rest.contains("Остановлено"), "{rest}");
         app.click("portal-open-archive").await?;
