@@ -30,16 +30,10 @@ fn run(vault: &std::path::Path, url: &str, session: &str) -> Result<(f64, f64, s
         .env("EPTS_KEYRING", "never")
         .output()?;
     let secs = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let kib: f64 = stderr
-        .lines()
-        .last()
-        .ok_or("no output from time")?
-        .trim()
-        .parse()?;
+    let mib = max_rss_mib(&out.stderr)?;
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stdout)))?;
-    Ok((secs, kib / 1024.0, report))
+    Ok((secs, mib, report))
 }
 
 #[tokio::main]
@@ -87,6 +81,17 @@ async fn main() -> Result {
         size as f64 / 1e6
     );
     Ok(())
+}
+
+/// The max RSS GNU time printed last on stderr (`-f %M`, KiB), in MiB.
+fn max_rss_mib(stderr: &[u8]) -> Result<f64> {
+    let kib: f64 = String::from_utf8_lossy(stderr)
+        .lines()
+        .last()
+        .ok_or("no output from time")?
+        .trim()
+        .parse()?;
+    Ok(kib / 1024.0)
 }
 
 /// curl, one process, one connection reused, requests one after another as the sync makes
@@ -138,13 +143,7 @@ fn curl_peer(url: &str, session: &str) -> Result<(f64, f64)> {
         )
         .into());
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let kib: f64 = stderr
-        .lines()
-        .last()
-        .ok_or("no output from time")?
-        .trim()
-        .parse()?;
+    let mib = max_rss_mib(&out.stderr)?;
     let pdfs = std::fs::read_dir(out_dir.path())?
         .filter(|e| {
             e.as_ref()
@@ -154,7 +153,7 @@ fn curl_peer(url: &str, session: &str) -> Result<(f64, f64)> {
     if pdfs != 500 {
         return Err(format!("curl fetched {pdfs} extracts").into());
     }
-    Ok((secs, kib / 1024.0))
+    Ok((secs, mib))
 }
 
 fn walk(dir: &std::path::Path) -> Result<u64> {
