@@ -86,7 +86,7 @@ pub async fn portal_status(
     // A session restored while the portal was out of reach is checked again each time.
     let active = match state.session() {
         Some(active) if !active.unchecked => Some(active),
-        _ => restore(&app, &state, &portal_url, &mut status).await,
+        _ => restore(&app, &state, &portal_url).await,
     };
     status.session_expired = state.session_ended.load(Ordering::Relaxed);
     if let Some(active) = active {
@@ -99,12 +99,7 @@ pub async fn portal_status(
 
 /// The kept session, checked with the portal. An ended session is forgotten; one the
 /// portal could not check (offline) is used as it is and checked by the next call.
-async fn restore(
-    app: &AppHandle,
-    state: &AppState,
-    portal_url: &str,
-    status: &mut PortalStatus,
-) -> Option<ActiveSession> {
+async fn restore(app: &AppHandle, state: &AppState, portal_url: &str) -> Option<ActiveSession> {
     let kept = crate::portal::archive(app)
         .with_optional(|vault| state.keeper.load(portal_url, vault.as_deref()));
     let (saved, home) = match kept {
@@ -125,7 +120,6 @@ async fn restore(
             tracing::info!(code = e.code(), "the kept portal session was refused");
             crate::login::forget_session(app, state).await;
             state.session_ended.store(true, Ordering::Relaxed);
-            status.session_expired = true;
             return None;
         }
     };
@@ -153,12 +147,9 @@ pub async fn portal_sync(
     let portal_url = state.portal().url().to_owned();
     let active = match state.session() {
         Some(active) => active,
-        None => {
-            let mut ignored = status_placeholder();
-            restore(&app, &state, &portal_url, &mut ignored)
-                .await
-                .ok_or_else(|| fail(&LoginError::NotLoggedIn))?
-        }
+        None => restore(&app, &state, &portal_url)
+            .await
+            .ok_or_else(|| fail(&LoginError::NotLoggedIn))?,
     };
     let archive = crate::portal::archive(&app);
     if !archive.is_open() {
@@ -207,18 +198,6 @@ pub async fn portal_sync(
             Err(fail(&PortalError::SessionExpired))
         }
         Err(e) => Err(fail(&e)),
-    }
-}
-
-fn status_placeholder() -> PortalStatus {
-    PortalStatus {
-        user: None,
-        offline: false,
-        session_expired: false,
-        kept_in: None,
-        last_sync: None,
-        archive_open: false,
-        syncing: false,
     }
 }
 
