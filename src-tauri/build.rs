@@ -30,7 +30,7 @@ fn main() {
         "portal_status",
         "portal_sync",
         "portal_sync_cancel",
-        "portal_watch_downloads",
+        "portal_watch_notices",
         "prepare_cancel",
         "prepare_check",
         "prepare_choose_folder",

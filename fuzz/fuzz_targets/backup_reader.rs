@@ -11,10 +11,16 @@
 //!   `value * 8` bytes to the end (a duplicated frame). The AEAD cannot be forged, so this
 //!   is how the fuzzer reaches the frame walk, resync and manifest logic.
 //!
+//! The reader refuses a header asking for more than `KdfParams::MAX` before any key
+//! derivation; the target asserts that. A header within the caps but dearer than
+//! `FUZZ_KDF_BUDGET` is skipped: the derivation is the reader's one legitimate slow step,
+//! and a run of it at 1 GiB would only be a timeout, not a finding.
+//!
 //! Set `EPTS_FUZZ_WRITE_BACKUP_SEED=PATH` to write the genuine backup (with mode byte 0)
 //! as a seed.
 #![no_main]
 
+use epts_core::Localized;
 use epts_core::vault::{BackupReader, EptsRecord, KdfParams, Vault};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
@@ -23,6 +29,19 @@ use std::sync::OnceLock;
 const PASS: &str = "тёплый вечер у реки";
 const RECORDS: usize = 2;
 const DOCUMENTS: usize = 2;
+
+/// The most Argon2id work (KiB × passes) a run may do: 16 MiB once, a few milliseconds.
+const FUZZ_KDF_BUDGET: u64 = 16 * 1024;
+
+/// The Argon2id parameters the backup's header asks for, read as the reader reads them
+/// (`EPTSBAK1`, length u32 le, JSON), or `None` when the reader would stop before them.
+fn header_kdf(bytes: &[u8]) -> Option<KdfParams> {
+    let rest = bytes.strip_prefix(b"EPTSBAK1")?;
+    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let header: serde_json::Value =
+        serde_json::from_slice(rest.get(4..4usize.checked_add(len)?)?).ok()?;
+    serde_json::from_value(header.get("key")?.get("kdf")?.clone()).ok()
+}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -115,17 +134,41 @@ fuzz_target!(|data: &[u8]| {
     } else {
         rest.to_vec()
     };
+    let kdf = header_kdf(&bytes);
+    let over_caps = kdf.is_some_and(|k| !k.within_limits());
+    if let Some(k) = kdf.filter(|_| !over_caps)
+        && u64::from(k.m_kib) * u64::from(k.t) > FUZZ_KDF_BUDGET
+    {
+        return;
+    }
     std::fs::write(&f.file, &bytes).expect("write input");
-    let Ok(reader) = BackupReader::open(&f.file, PASS) else {
+    let opened = BackupReader::open(&f.file, PASS);
+    if over_caps {
+        // Refused, and before the derivation: after it, only a wrong passphrase is possible
+        // (the parameters are authenticated by the key they derive).
+        let code = opened.as_ref().err().map(|e| e.code().to_string());
+        assert!(
+            code.as_deref().is_some_and(|c| c != "wrong_passphrase"),
+            "a header over the caps got as far as the key: {code:?}"
+        );
+        return;
+    }
+    let Ok(reader) = opened else {
         return;
     };
     let Ok(report) = reader.verify() else {
         return;
     };
     if edited {
-        assert!(report.records <= RECORDS && report.documents <= DOCUMENTS, "{report:?}");
+        assert!(
+            report.records <= RECORDS && report.documents <= DOCUMENTS,
+            "{report:?}"
+        );
         if bytes == f.genuine {
-            assert!(report.is_complete(), "the genuine backup reads whole: {report:?}");
+            assert!(
+                report.is_complete(),
+                "the genuine backup reads whole: {report:?}"
+            );
             assert_eq!((report.records, report.documents), (RECORDS, DOCUMENTS));
         }
         if report.manifest_read {

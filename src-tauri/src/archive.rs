@@ -6,65 +6,23 @@
 //! Vault work (SQLite, Argon2id, decryption) runs on blocking threads, so the window never
 //! freezes while a large archive is searched or a passphrase is checked.
 
+use crate::archive_slot::{Archive, ArchiveStatus};
 use crate::error::CommandError;
 use crate::state::AppState;
+use epts_core::Code;
+use epts_core::Localized;
 use epts_core::vault::{
-    Document, EptsRecord, Filter, KdfParams, KeyringPolicy, OsKeyring, RecordVersion, SearchPage,
-    Sort, Vault, VaultError,
+    Document, EptsRecord, Filter, KdfParams, KeyringPolicy, RecordVersion, SearchPage, Sort, Vault,
+    VaultError,
 };
-use epts_core::{Lang, Localized};
 use serde::Serialize;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use tauri::{AppHandle, Manager, State};
 
 /// The scheme of the document protocol (`epts-doc://localhost/<id>`; on Windows
 /// `http://epts-doc.localhost/<id>`).
 pub const DOCUMENT_SCHEME: &str = "epts-doc";
-
-/// The archive as the shell holds it: where it lives, and the open vault when unlocked.
-#[derive(Debug)]
-pub struct Archive {
-    dir: PathBuf,
-    slot: Mutex<Slot>,
-    keyring_available: OnceLock<bool>,
-}
-
-#[derive(Debug)]
-struct Slot {
-    vault: Option<Vault>,
-    last_used: Instant,
-    /// Locked by the idle timer (the lock screen says so).
-    locked_by_idle: bool,
-    /// Locked by the user: the UI must not reopen it from the keyring by itself.
-    locked_by_user: bool,
-}
-
-/// Where the archive stands, for the UI to pick its screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ArchiveState {
-    /// No archive yet: first-run setup.
-    Missing,
-    Locked,
-    Open,
-}
-
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ArchiveStatus {
-    pub state: ArchiveState,
-    /// Whether the OS keyring answers (first-run setup offers it then).
-    pub keyring_available: bool,
-    /// The vault keeps its key in the OS keyring (it opens without a passphrase here).
-    pub in_keyring: bool,
-    pub has_passphrase: bool,
-    pub locked_by_idle: bool,
-    pub locked_by_user: bool,
-    /// A key rotation was interrupted and waits to be finished.
-    pub rekey_pending: bool,
-}
 
 /// Everything the ePTS card shows.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -82,163 +40,6 @@ pub struct RecordCard {
 pub struct Facets {
     pub statuses: Vec<String>,
     pub years: Vec<u16>,
-}
-
-/// The archive's own failures beside the vault's.
-#[derive(Debug, thiserror::Error)]
-pub enum ArchiveError {
-    #[error("the archive is locked")]
-    Locked,
-}
-
-impl Localized for ArchiveError {
-    fn code(&self) -> &'static str {
-        match self {
-            ArchiveError::Locked => "archive_locked",
-        }
-    }
-
-    fn message(&self, lang: Lang) -> String {
-        match self {
-            ArchiveError::Locked => lang.pick(
-                "Архив заперт. Откройте его, чтобы продолжить.",
-                "The archive is locked. Open it to go on.",
-            ),
-        }
-        .into()
-    }
-}
-
-impl Archive {
-    /// The archive in `EPTS_VAULT` (tests, portable installs) or the OS's data folder —
-    /// the same place `epts vault` uses, so the app and scripts share one archive.
-    pub fn from_env(fallback: PathBuf) -> Self {
-        let dir = std::env::var_os("EPTS_VAULT")
-            .map(PathBuf::from)
-            .or_else(Vault::default_dir)
-            .unwrap_or(fallback);
-        Self {
-            dir,
-            slot: Mutex::new(Slot {
-                vault: None,
-                last_used: Instant::now(),
-                locked_by_idle: false,
-                locked_by_user: false,
-            }),
-            keyring_available: OnceLock::new(),
-        }
-    }
-
-    fn slot(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn keyring_available(&self) -> bool {
-        *self
-            .keyring_available
-            .get_or_init(|| OsKeyring::open().is_ok())
-    }
-
-    pub fn status(&self) -> Result<ArchiveStatus, VaultError> {
-        let slot = self.slot();
-        let (in_keyring, has_passphrase, rekey_pending, state) = match &slot.vault {
-            Some(v) => {
-                let (k, p) = v.protected_by();
-                (k, p, v.rekey_pending(), ArchiveState::Open)
-            }
-            None if Vault::exists(&self.dir) => {
-                let (k, p) = Vault::protection(&self.dir)?;
-                (k, p, false, ArchiveState::Locked)
-            }
-            None => (false, false, false, ArchiveState::Missing),
-        };
-        let (locked_by_idle, locked_by_user) = (slot.locked_by_idle, slot.locked_by_user);
-        drop(slot);
-        Ok(ArchiveStatus {
-            state,
-            keyring_available: self.keyring_available(),
-            in_keyring,
-            has_passphrase,
-            locked_by_idle,
-            locked_by_user,
-            rekey_pending,
-        })
-    }
-
-    fn put(&self, vault: Vault) {
-        let mut slot = self.slot();
-        slot.vault = Some(vault);
-        slot.last_used = Instant::now();
-        slot.locked_by_idle = false;
-        slot.locked_by_user = false;
-    }
-
-    /// Whether the vault is open now.
-    pub fn is_open(&self) -> bool {
-        self.slot().vault.is_some()
-    }
-
-    /// Runs `f` on the open vault and counts as use (it resets the idle timer).
-    pub(crate) fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
-    ) -> Result<T, Box<dyn Localized + Send>> {
-        let mut slot = self.slot();
-        slot.last_used = Instant::now();
-        let vault = slot
-            .vault
-            .as_mut()
-            .ok_or_else(|| Box::new(ArchiveError::Locked) as Box<dyn Localized + Send>)?;
-        f(vault).map_err(|e| Box::new(e) as Box<dyn Localized + Send>)
-    }
-
-    /// Runs `f` with the vault if it is open, without counting as use: background work
-    /// (keeping a session, a sync step) must not hold the idle lock off.
-    pub(crate) fn with_optional<T>(&self, f: impl FnOnce(Option<&mut Vault>) -> T) -> T {
-        let mut slot = self.slot();
-        f(slot.vault.as_mut())
-    }
-
-    pub fn lock(&self, by_idle: bool) {
-        let mut slot = self.slot();
-        // Dropping the vault zeroes its keys.
-        if slot.vault.take().is_some() {
-            slot.locked_by_idle = by_idle;
-            slot.locked_by_user = !by_idle;
-            tracing::info!(by_idle, "archive locked");
-        }
-    }
-
-    /// Locks the archive when it has not been used for `minutes` (0: never).
-    pub fn lock_if_idle(&self, minutes: u32) {
-        let idle = self.slot().last_used.elapsed();
-        if minutes > 0 && idle >= Duration::from_secs(u64::from(minutes) * 60) {
-            self.lock(true);
-        }
-    }
-
-    /// A document's bytes and media type, for the document protocol.
-    pub fn document_bytes(
-        &self,
-        id: i64,
-    ) -> Result<(Vec<u8>, &'static str), Box<dyn Localized + Send>> {
-        self.with(|v| {
-            let doc = v.document(id)?;
-            let bytes = v.read_document(id)?;
-            // The webview needs its own copy; the vault's buffer is zeroed when dropped.
-            Ok((bytes.to_vec(), media_type(&doc.kind)))
-        })
-    }
-}
-
-fn media_type(kind: &str) -> &'static str {
-    match kind {
-        "pdf" => "application/pdf",
-        "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "tiff" => "image/tiff",
-        _ => "application/octet-stream",
-    }
 }
 
 /// The origins the app's own pages have on each OS.
@@ -261,7 +62,7 @@ async fn blocking<T: Send + 'static>(
     tauri::async_runtime::spawn_blocking(move || f(&archive))
         .await
         .map_err(|e| CommandError {
-            code: "internal".into(),
+            code: Code::Internal,
             message: format!("{e}"),
         })?
         .map_err(|e| CommandError::from_localized_dyn(e.as_ref(), lang))
@@ -295,7 +96,7 @@ pub async fn archive_create(
             KeyringPolicy::Never
         };
         let vault = Vault::create_auto(
-            &a.dir,
+            a.dir(),
             policy,
             passphrase.as_deref().map(String::as_str),
             KdfParams::default(),
@@ -321,7 +122,7 @@ pub async fn archive_unlock(
         } else {
             KeyringPolicy::Auto
         };
-        let vault = Vault::open_auto(&a.dir, policy, passphrase.as_deref().map(String::as_str))
+        let vault = Vault::open_auto(a.dir(), policy, passphrase.as_deref().map(String::as_str))
             .map_err(boxed)?;
         a.put(vault);
         a.status().map_err(boxed)
@@ -333,21 +134,22 @@ pub async fn archive_unlock(
 pub async fn archive_lock(
     archive: Shared<'_>,
     app: State<'_, AppState>,
+    handle: AppHandle,
 ) -> Result<ArchiveStatus, CommandError> {
-    blocking(&archive, &app, |a| {
+    let status = blocking(&archive, &app, |a| {
         a.lock(false);
         a.status().map_err(boxed)
     })
-    .await
+    .await;
+    // A locked app keeps nothing of the portal's session in the webview either.
+    crate::portal_window::clear_async(&handle).await;
+    status
 }
 
 /// The user is at work in the archive (reading a card counts too): the idle timer restarts.
 #[tauri::command]
 pub fn archive_touch(archive: Shared<'_>) {
-    let mut slot = archive.slot();
-    if slot.vault.is_some() {
-        slot.last_used = Instant::now();
-    }
+    archive.touch();
 }
 
 #[tauri::command]
@@ -511,7 +313,8 @@ pub async fn archive_import_documents(
     let paths = crate::dialogs::pick_files(&handle).await;
     blocking(&archive, &app, move |a| {
         a.with(|v| {
-            let paths: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+            let paths: Vec<&std::path::Path> =
+                paths.iter().map(std::path::PathBuf::as_path).collect();
             let docs = v.import_files(&paths, vin.as_deref())?;
             Ok(docs.into_iter().collect())
         })
@@ -603,7 +406,7 @@ pub async fn archive_rekey(
         let passphrase = passphrase.map(zeroize::Zeroizing::new);
         a.with(|v| {
             let keyring = if v.protected_by().0 {
-                Some(OsKeyring::open()?)
+                Some(epts_core::vault::OsKeyring::open()?)
             } else {
                 None
             };
@@ -636,7 +439,10 @@ pub fn start_idle_lock(app: &AppHandle) {
         loop {
             tick.tick().await;
             let minutes = app.state::<AppState>().settings().auto_lock_minutes;
-            app.state::<Arc<Archive>>().lock_if_idle(minutes);
+            if app.state::<Arc<Archive>>().lock_if_idle(minutes) {
+                // A locked app keeps nothing of the portal's session in the webview either.
+                crate::portal_window::clear_async(&app).await;
+            }
         }
     });
 }
@@ -672,21 +478,7 @@ pub fn serve_document(
     };
     match app.state::<Arc<Archive>>().document_bytes(id) {
         Ok((bytes, media_type)) => reply(StatusCode::OK, bytes, media_type),
-        Err(e) if e.code() == "archive_locked" => refuse(StatusCode::LOCKED),
+        Err(e) if e.code() == Code::ArchiveLocked => refuse(StatusCode::LOCKED),
         Err(_) => refuse(StatusCode::NOT_FOUND),
-    }
-}
-
-/// A sync writes into the open archive one step at a time; a lock in between stops it
-/// cleanly (what is stored stays, the rest resumes after unlocking).
-impl epts_core::portal::SyncTarget for Archive {
-    fn with_vault<T>(
-        &self,
-        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
-    ) -> Result<T, epts_core::portal::SyncError> {
-        self.with_optional(|vault| match vault {
-            Some(vault) => Ok(f(vault)?),
-            None => Err(epts_core::portal::SyncError::ArchiveLocked),
-        })
     }
 }

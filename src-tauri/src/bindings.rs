@@ -2,17 +2,16 @@
 //! UI and the shell cannot drift apart silently: this test fails when ui/src/lib/bindings
 //! differs from what the Rust types say. `cargo xtask bindings` rewrites the files.
 
-use crate::archive::{ArchiveState, ArchiveStatus, BackupDone, Facets, RecordCard};
+use crate::archive::{BackupDone, Facets, RecordCard};
+use crate::archive_slot::{ArchiveState, ArchiveStatus};
 use crate::commands::AppInfo;
-use crate::downloads::PortalDownload;
 use crate::error::CommandError;
-use crate::login::PortalUser;
+use crate::portal_window::{PortalDownload, PortalNotice, PortalRefusal};
 use crate::prepare::{
     MergeDestination, MergeDone, PrepareDestination, PrepareDrop, TranslitScheme,
 };
-use crate::sync::PortalStatus;
-use epts_core::Lang;
 use epts_core::ids::{Detail, Finding, IdKind, Report};
+use epts_core::portal::{Me, PortalStatus};
 use epts_core::portal::{SessionHome, SyncFailure, SyncPhase, SyncProgress, SyncReport};
 use epts_core::prepare::{
     Applied, BatchReport, FileOutcome, FileReport, Finding as PrepareFinding, Format, Progress,
@@ -22,6 +21,7 @@ use epts_core::settings::{Settings, View};
 use epts_core::vault::{
     Document, EptsRecord, Filter, RecordSummary, RecordVersion, SearchPage, Sort,
 };
+use epts_core::{Code, Lang};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
 
@@ -54,7 +54,8 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<Finding>(&cfg)?,
         one::<IdKind>(&cfg)?,
         one::<Lang>(&cfg)?,
-        one::<PortalUser>(&cfg)?,
+        one::<Me>(&cfg)?,
+        one::<Code>(&cfg)?,
         one::<Report>(&cfg)?,
         one::<Settings>(&cfg)?,
         one::<View>(&cfg)?,
@@ -80,6 +81,8 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<SyncFailure>(&cfg)?,
         one::<SyncReport>(&cfg)?,
         one::<PortalDownload>(&cfg)?,
+        one::<PortalRefusal>(&cfg)?,
+        one::<PortalNotice>(&cfg)?,
     ])
 }
 
@@ -87,7 +90,19 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
 fn ui_bindings_match_the_rust_types() -> Result<(), Box<dyn std::error::Error>> {
     let update = std::env::var_os("EPTS_UPDATE_BINDINGS").is_some();
     let mut stale = Vec::new();
-    for (name, text) in generated()? {
+    let generated = generated()?;
+    // A type renamed or removed in Rust must not live on in the UI under its old name.
+    for entry in std::fs::read_dir(bindings_dir())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !generated.iter().any(|(g, _)| *g == name) {
+            if update {
+                std::fs::remove_file(bindings_dir().join(&name))?;
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    for (name, text) in generated {
         let path = bindings_dir().join(&name);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current != text {

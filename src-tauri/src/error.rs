@@ -1,13 +1,13 @@
 //! The one error shape every command returns to the UI: a stable code and a message that
 //! is already in the user's language.
 
-use epts_core::{Lang, Localized};
+use epts_core::{Code, Lang, Localized};
 use serde::Serialize;
 
 /// A command's failure as the UI receives it (a rejected promise with this object).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct CommandError {
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
@@ -19,7 +19,7 @@ impl CommandError {
 
     pub fn from_localized_dyn(e: &dyn Localized, lang: Lang) -> Self {
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.message(lang),
         }
     }

@@ -8,15 +8,14 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod archive;
+mod archive_slot;
 mod commands;
 mod dialogs;
-mod downloads;
 mod error;
-mod login;
 mod portal;
+mod portal_window;
 mod prepare;
 mod state;
-mod sync;
 
 #[cfg(test)]
 mod bindings;
@@ -43,15 +42,13 @@ fn main() {
                 None => app.path().app_config_dir()?,
             };
             let fallback = config_dir.join("vault");
-            let store = epts_core::settings::SettingsStore::new(config_dir.clone());
-            let configured = store.load().ok().and_then(|(s, _)| s.portal_url);
-            let portal =
-                tauri::async_runtime::block_on(portal::Portal::choose(configured.as_deref()))?;
-            let state = AppState::load(config_dir, portal)?;
+            let archive = std::sync::Arc::new(archive_slot::Archive::from_env(fallback));
+            let state =
+                tauri::async_runtime::block_on(AppState::load(config_dir, archive.clone()))?;
             app.manage(state);
-            app.manage(std::sync::Arc::new(archive::Archive::from_env(fallback)));
+            app.manage(archive);
             app.manage(prepare::Prepare::default());
-            app.manage(downloads::Downloads::default());
+            app.manage(portal_window::PortalNotices::default());
             archive::start_idle_lock(app.handle());
             Ok(())
         })
@@ -101,14 +98,14 @@ fn main() {
             archive::archive_backup,
             archive::archive_rekey,
             archive::set_auto_lock,
-            login::portal_login,
-            login::portal_logout,
-            login::portal_open_cabinet,
-            sync::portal_status,
-            sync::portal_sync,
-            sync::portal_sync_cancel,
-            downloads::portal_watch_downloads,
-            portal::set_portal_url,
+            portal::portal_login,
+            portal::portal_logout,
+            portal::portal_open_cabinet,
+            portal::portal_status,
+            portal::portal_sync,
+            portal::portal_sync_cancel,
+            portal::portal_watch_notices,
+            commands::set_portal_url,
             prepare::prepare_pick_files,
             prepare::prepare_pick_folder,
             prepare::prepare_choose_folder,

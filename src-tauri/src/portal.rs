@@ -1,177 +1,201 @@
-//! Which portal the app talks to: the one the user configured, or the sandbox.
+//! «Портал»: the commands of the portal section, each a few lines over the core's
+//! [`Account`](epts_core::portal::Account) and the portal window.
 //!
-//! With no portal configured the app starts portal-sim in-process on a free loopback port
-//! and says so everywhere (the «Песочница» badge), so nobody mistakes it for the real portal.
-//! The address can change while the app runs (Settings); the session of the old portal is
-//! then forgotten, since it means nothing to the new one.
+//! Login: the portal window shows the portal's own pages; when a page of the cabinet has
+//! finished loading, its session cookies are read from that webview, removed from it, and
+//! handed to the account, which checks them with one call and keeps them (keyring or
+//! vault). Gosuslugi and the portal end a failed login on an error page whose address names
+//! the failure; the app says what to do next.
 
-use crate::commands::AppInfo;
 use crate::error::CommandError;
+use crate::portal_window::{self, PortalNotice, PortalNotices};
 use crate::state::AppState;
-use epts_core::{Lang, Localized};
-use tauri::{AppHandle, Manager, State, Url};
+use epts_core::portal::{AccountError, LoginFailure, Me, PortalStatus, SyncProgress, SyncReport};
+use epts_core::{Code, Lang, Localized};
+use std::sync::{Arc, Mutex};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State, Url};
+use tokio::sync::oneshot;
 
-/// The portal in use.
-#[derive(Debug)]
-pub struct Portal {
-    url: String,
-    /// The portal is the local stand-in (started here or by a test harness).
-    sandbox: bool,
-    /// Keeps the in-process sandbox alive for as long as it is the portal in use.
-    _sim: Option<portal_sim::Running>,
+/// The login window's own failures (the portal's come as theirs).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LoginError {
+    #[error("the login window was closed")]
+    Cancelled,
+    #[error("window: {0}")]
+    Window(String),
 }
 
-/// A portal address the settings cannot take.
-#[derive(Debug, thiserror::Error)]
-pub enum PortalAddressError {
-    #[error("not a web address: {0}")]
-    NotAUrl(String),
-    /// Plain HTTP is for a stand-in on this computer only: a session must not cross a
-    /// network unencrypted.
-    #[error("plain http to another computer: {0}")]
-    Insecure(String),
-    #[error("the sandbox did not start: {0}")]
-    Sandbox(String),
-}
-
-impl Localized for PortalAddressError {
-    fn code(&self) -> &'static str {
+impl Localized for LoginError {
+    fn code(&self) -> Code {
         match self {
-            PortalAddressError::Sandbox(_) => "sandbox_failed",
-            _ => "bad_portal_url",
+            LoginError::Cancelled => Code::LoginCancelled,
+            LoginError::Window(_) => Code::LoginWindowFailed,
         }
     }
 
     fn message(&self, lang: Lang) -> String {
         match self {
-            PortalAddressError::NotAUrl(a) => lang.pick(
-                &format!("«{a}» — не адрес сайта. Введите адрес целиком, например https://portal.example.ru/"),
-                &format!("«{a}» is not a web address. Type the whole address, e.g. https://portal.example.ru/"),
-            ).to_owned(),
-            PortalAddressError::Insecure(a) => lang.pick(
-                &format!("Адрес «{a}» без шифрования (http). Для портала нужен https://; http допустим только для песочницы на этом компьютере."),
-                &format!("«{a}» is unencrypted (http). A portal needs https://; http is allowed only for a sandbox on this computer."),
-            ).to_owned(),
-            PortalAddressError::Sandbox(_) => lang.pick(
-                "Не удалось запустить песочницу. Перезапустите приложение.",
-                "The sandbox did not start. Restart the app.",
-            ).to_owned(),
+            LoginError::Cancelled => lang.pick(
+                "Вход прерван: окно портала закрыто. Нажмите «Войти через Госуслуги», чтобы начать снова.",
+                "Login stopped: the portal window was closed. Press «Log in with Gosuslugi» to start again.",
+            ),
+            LoginError::Window(_) => lang.pick(
+                "Не удалось открыть окно портала. Перезапустите приложение и попробуйте снова.",
+                "Could not open the portal window. Restart the app and try again.",
+            ),
         }
+        .to_owned()
     }
 }
 
-/// A portal address as typed, checked: http(s), a host, https unless on loopback.
-pub fn parse_address(text: &str) -> Result<String, PortalAddressError> {
-    let text = text.trim();
-    let url = Url::parse(text).map_err(|_| PortalAddressError::NotAUrl(text.to_owned()))?;
-    let Some(host) = url.host_str() else {
-        return Err(PortalAddressError::NotAUrl(text.to_owned()));
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if matches!(host, "localhost" | "127.0.0.1" | "[::1]") => {}
-        "http" => return Err(PortalAddressError::Insecure(text.to_owned())),
-        _ => return Err(PortalAddressError::NotAUrl(text.to_owned())),
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+fn window_failed(e: impl std::fmt::Display) -> LoginError {
+    LoginError::Window(e.to_string())
 }
 
-impl Portal {
-    /// `EPTS_PORTAL_URL` (tests, managed installs) wins; then the address in the settings;
-    /// without either the sandbox is started.
-    pub async fn choose(configured: Option<&str>) -> std::io::Result<Self> {
-        let from_env = std::env::var("EPTS_PORTAL_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty());
-        match from_env.as_deref().or(configured) {
-            Some(url) => Ok(Self::at(url.trim()).await),
-            None => Self::sandbox().await,
-        }
-    }
+/// How the portal window ended a login: in the cabinet, or on an error page.
+type Outcome = Result<Url, Box<dyn Localized + Send>>;
 
-    /// A configured portal; one that turns out to be a stand-in is shown as the sandbox.
-    async fn at(url: &str) -> Self {
-        let sandbox = portal_sim::identify(url).await;
-        Self {
-            // One spelling per portal: the sync cursor and the kept session are filed under
-            // it, by the app and by `epts vault sync` alike.
-            url: format!("{}/", url.trim_end_matches('/')),
-            sandbox,
-            _sim: None,
-        }
-    }
-
-    async fn sandbox() -> std::io::Result<Self> {
-        let sim = portal_sim::start(0).await?;
-        tracing::info!(url = %sim.url(), "no portal configured: sandbox started");
-        Ok(Self {
-            url: sim.url(),
-            sandbox: true,
-            _sim: Some(sim),
-        })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    pub fn is_sandbox(&self) -> bool {
-        self.sandbox
-    }
-}
-
-/// Sets the portal address (`None`: back to the sandbox), switches to it at once and logs
-/// out of the old one.
+/// Opens the portal window and resolves when the user has reached the cabinet (or gave up,
+/// or Gosuslugi or the portal ended the login with an error page).
 #[tauri::command]
-pub async fn set_portal_url(
-    url: Option<String>,
+pub async fn portal_login(app: AppHandle, state: State<'_, AppState>) -> Result<Me, CommandError> {
+    let portal = state.portal();
+    let account = &portal.account;
+    // A skewed clock breaks one-time codes: say so before the user types anything.
+    account.check_clock().await.map_err(|e| state.fail(&e))?;
+
+    let (tx, rx) = oneshot::channel::<Outcome>();
+    let tx = Arc::new(Mutex::new(Some(tx)));
+    let send = move |outcome: Outcome| {
+        if let Some(tx) = tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(outcome);
+        }
+    };
+    let on_load = send.clone();
+    let address = account.address().clone();
+    let cabinet_path = address.page("cabinet").path().to_owned();
+    let window = portal_window::open(&app, address.page("login"), move |url| {
+        if let Some(failure) = LoginFailure::from_url(url) {
+            // A wrong password is answered on the form itself; every other error page
+            // ends the flow, and the app says what to do next.
+            if failure != LoginFailure::WrongPassword {
+                tracing::info!(code = %failure.code(), "portal login: ended on an error page");
+                on_load(Err(Box::new(failure)));
+            }
+        } else if address.is_own(url) && url.path().starts_with(&cabinet_path) {
+            on_load(Ok(url.clone()));
+        }
+    })
+    .map_err(|e| state.fail(&window_failed(e)))?;
+    window.on_window_event(move |event| {
+        if matches!(event, tauri::WindowEvent::Destroyed) {
+            send(Err(Box::new(LoginError::Cancelled)));
+        }
+    });
+
+    let outcome = rx
+        .await
+        .unwrap_or_else(|_| Err(Box::new(LoginError::Cancelled)));
+    let cabinet = match outcome {
+        Ok(url) => url,
+        Err(e) => {
+            let _ = window.destroy();
+            portal_window::clear_async(&app).await;
+            return Err(state.fail(e.as_ref()));
+        }
+    };
+    let session = portal_window::read_session(&window, cabinet).await;
+    // From here the session lives in the keyring or the vault; WebKit keeps none of it.
+    portal_window::clear_async(&app).await;
+    let _ = window.destroy();
+    let session = session.map_err(|e| state.fail(&window_failed(e)))?;
+    let active = account
+        .accept_login(session, state.archive.as_ref())
+        .await
+        .map_err(|e| state.fail(&e))?;
+    Ok(active.user)
+}
+
+/// Opens the portal's cabinet in the portal window, logged in with the current session;
+/// files downloaded there go into the archive. The session's cookies leave the web context
+/// when the window closes.
+#[tauri::command]
+pub async fn portal_open_cabinet(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<AppInfo, CommandError> {
-    let lang = state.settings().language;
-    let fail = |e: &dyn Localized| CommandError::from_localized_dyn(e, lang);
-    let address = match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        Some(text) => Some(parse_address(text).map_err(|e| fail(&e))?),
-        None => None,
-    };
-    let next = match &address {
-        Some(a) => Portal::at(a).await,
-        None => Portal::sandbox()
-            .await
-            .map_err(|e| fail(&PortalAddressError::Sandbox(e.to_string())))?,
-    };
-    state.update_settings(|s| s.portal_url = address.clone())?;
-    crate::login::forget_session(&app, &state).await;
-    state.set_portal(next);
-    Ok(crate::commands::app_info_of(&state))
-}
-
-/// The archive, if the app has one (always, once set up).
-pub fn archive(app: &AppHandle) -> std::sync::Arc<crate::archive::Archive> {
-    app.state::<std::sync::Arc<crate::archive::Archive>>()
-        .inner()
-        .clone()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_portal_address_must_be_https_unless_it_is_this_computer() {
-        assert_eq!(
-            parse_address(" https://portal.example.ru/ ").expect("https"),
-            "https://portal.example.ru"
-        );
-        assert_eq!(
-            parse_address("http://127.0.0.1:8700").expect("loopback"),
-            "http://127.0.0.1:8700"
-        );
-        let insecure = parse_address("http://portal.example.ru").expect_err("plain http");
-        assert_eq!(insecure.code(), "bad_portal_url");
-        assert!(insecure.message(Lang::Ru).contains("https://"));
-        for bad in ["portal.example.ru", "ftp://x.ru", "", "https://"] {
-            assert!(parse_address(bad).is_err(), "{bad}");
+) -> Result<(), CommandError> {
+    let portal = state.portal();
+    let account = &portal.account;
+    let active = account
+        .restore(state.archive.as_ref())
+        .await
+        .ok_or_else(|| state.fail(&AccountError::NotLoggedIn))?;
+    // The blank page first: cookies can be set only once the window has a webview.
+    let blank = Url::parse("about:blank").map_err(|e| state.fail(&window_failed(e)))?;
+    let window =
+        portal_window::open(&app, blank, |_| {}).map_err(|e| state.fail(&window_failed(e)))?;
+    portal_window::put_session(&window, &active.session, account.address());
+    let closed = app.clone();
+    window.on_window_event(move |event| {
+        // Replaced by another portal window (a login): that one manages the context.
+        if matches!(event, tauri::WindowEvent::Destroyed)
+            && tauri::Manager::get_webview_window(&closed, portal_window::PORTAL_WINDOW).is_none()
+        {
+            let app = closed.clone();
+            tauri::async_runtime::spawn(async move { portal_window::clear_async(&app).await });
         }
+    });
+    window
+        .navigate(account.address().page("cabinet"))
+        .map_err(|e| state.fail(&window_failed(e)))?;
+    Ok(())
+}
+
+/// Logs out: the session is forgotten (memory, keyring, vault) and the portal webview's
+/// cookies and storage cleared. Works without the portal.
+#[tauri::command]
+pub async fn portal_logout(app: AppHandle, state: State<'_, AppState>) -> Result<(), CommandError> {
+    if let Some(window) = tauri::Manager::get_webview_window(&app, portal_window::PORTAL_WINDOW) {
+        let _ = window.destroy();
     }
+    state.portal().account.logout(state.archive.as_ref());
+    portal_window::clear_async(&app).await;
+    Ok(())
+}
+
+/// Who is logged in (restoring a kept session after a restart) and when the archive last
+/// got the portal's data.
+#[tauri::command]
+pub async fn portal_status(state: State<'_, AppState>) -> Result<PortalStatus, CommandError> {
+    Ok(state.portal().account.status(state.archive.as_ref()).await)
+}
+
+/// Fetches the user's ePTS records and extracts into the open archive.
+#[tauri::command]
+pub async fn portal_sync(
+    on_progress: Channel<SyncProgress>,
+    state: State<'_, AppState>,
+) -> Result<SyncReport, CommandError> {
+    let progress = |p: SyncProgress| {
+        let _ = on_progress.send(p);
+    };
+    state
+        .portal()
+        .account
+        .sync_into(state.archive.as_ref(), &progress)
+        .await
+        .map_err(|e| state.fail(&e))
+}
+
+/// Stops the running sync after the record in hand; the next sync goes on from there.
+#[tauri::command]
+pub fn portal_sync_cancel(state: State<'_, AppState>) {
+    state.portal().account.cancel_sync();
+}
+
+/// Downloads and refused pages in the portal window are reported to `on_notice`.
+#[tauri::command]
+pub fn portal_watch_notices(on_notice: Channel<PortalNotice>, notices: State<'_, PortalNotices>) {
+    notices.watch(on_notice);
 }

@@ -7,9 +7,10 @@
 //! a dialog. Progress and drops reach the UI through channels (`tauri::ipc::Channel`), which
 //! need no event permission, so the capability still grants the app's own commands only.
 
-use crate::archive::Archive;
+use crate::archive_slot::Archive;
 use crate::error::CommandError;
 use crate::state::AppState;
+use epts_core::Code;
 use epts_core::ids::Vin;
 use epts_core::prepare::preview::{self, PreviewError};
 use epts_core::prepare::{
@@ -109,14 +110,14 @@ pub enum PrepareError {
 }
 
 impl Localized for PrepareError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PrepareError::NotChosen(_) => "not_chosen",
-            PrepareError::ArchiveLocked => "archive_locked",
-            PrepareError::Busy => "busy",
-            PrepareError::TooLargeToShow(_) => "too_large",
-            PrepareError::Read(..) => "unreadable",
-            PrepareError::Write(..) => "write_failed",
+            PrepareError::NotChosen(_) => Code::NotChosen,
+            PrepareError::ArchiveLocked => Code::ArchiveLocked,
+            PrepareError::Busy => Code::Busy,
+            PrepareError::TooLargeToShow(_) => Code::TooLarge,
+            PrepareError::Read(..) => Code::Unreadable,
+            PrepareError::Write(..) => Code::WriteFailed,
         }
     }
 
@@ -198,7 +199,7 @@ fn err(e: &dyn Localized, lang: Lang) -> CommandError {
 
 /// An archive failure; a locked archive is told how to go on from «Подготовка».
 fn archive_err(e: &dyn Localized, lang: Lang) -> CommandError {
-    if e.code() == "archive_locked" {
+    if e.code() == Code::ArchiveLocked {
         err(&PrepareError::ArchiveLocked, lang)
     } else {
         err(e, lang)
@@ -207,7 +208,7 @@ fn archive_err(e: &dyn Localized, lang: Lang) -> CommandError {
 
 fn internal(e: impl std::fmt::Display) -> CommandError {
     CommandError {
-        code: "internal".into(),
+        code: Code::Internal,
         message: e.to_string(),
     }
 }
@@ -635,7 +636,7 @@ mod tests {
         let err = prepare
             .chosen(&[outside.display().to_string()])
             .expect_err("refused");
-        assert_eq!(err.code(), "not_chosen");
+        assert_eq!(err.code(), Code::NotChosen);
         assert!(err.message(Lang::Ru).contains("не выбран"));
     }
 

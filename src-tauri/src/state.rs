@@ -1,23 +1,55 @@
-//! What the shell keeps while it runs.
+//! What the shell keeps while it runs: the settings, the portal in use (its
+//! [`Account`]) and the archive. Every section reads them from here; none reaches into
+//! another section.
+//!
+//! With no portal configured the app starts portal-sim in-process on a free loopback port
+//! and says so everywhere (the «Песочница» badge), so nobody mistakes it for the real
+//! portal. That sandbox never carries the stand-in's test controls.
 
+use crate::archive_slot::Archive;
 use crate::error::CommandError;
-use crate::login::PortalUser;
-use crate::portal::Portal;
-use epts_core::portal::{Session, SessionHome, SessionKeeper};
+use epts_core::portal::{Account, AddressError, PortalAddress, PortalError, SessionKeeper};
 use epts_core::settings::{LoadNote, Settings, SettingsError, SettingsStore};
+use epts_core::{Lang, Localized};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-/// The portal session the app works with now.
-#[derive(Debug, Clone)]
-pub struct ActiveSession {
-    pub session: Session,
-    pub user: PortalUser,
-    /// Where it is kept across restarts; `None`: in memory only.
-    pub home: Option<SessionHome>,
-    /// Restored at start while the portal did not answer: not checked yet.
-    pub unchecked: bool,
+/// The portal in use: the user's account on it, and whether it is the local stand-in.
+#[derive(Debug)]
+pub struct PortalInUse {
+    pub account: Account,
+    /// The portal is the local stand-in (started here or by a test harness).
+    pub sandbox: bool,
+    /// Keeps the in-process sandbox alive for as long as it is the portal in use.
+    _sim: Option<portal_sim::Running>,
+}
+
+impl PortalInUse {
+    /// A configured portal; one that turns out to be a stand-in is shown as the sandbox.
+    pub async fn at(address: PortalAddress) -> Result<Self, PortalError> {
+        let sandbox = address.is_loopback() && portal_sim::identify(address.as_str()).await;
+        Self::new(address, sandbox, None)
+    }
+
+    /// The stand-in, started in this process on a free loopback port.
+    pub async fn sandbox() -> Result<Self, StartError> {
+        let sim = portal_sim::start_sandbox(0).await?;
+        let address = PortalAddress::parse(&sim.url()).map_err(StartError::SandboxAddress)?;
+        tracing::info!(url = %address, "no portal configured: sandbox started");
+        Ok(Self::new(address, true, Some(sim))?)
+    }
+
+    fn new(
+        address: PortalAddress,
+        sandbox: bool,
+        sim: Option<portal_sim::Running>,
+    ) -> Result<Self, PortalError> {
+        Ok(Self {
+            account: Account::new(address, SessionKeeper::open())?,
+            sandbox,
+            _sim: sim,
+        })
+    }
 }
 
 /// Shared state behind the commands.
@@ -25,36 +57,40 @@ pub struct ActiveSession {
 pub struct AppState {
     pub store: SettingsStore,
     pub settings: Mutex<Settings>,
-    portal: Mutex<Arc<Portal>>,
-    session: Mutex<Option<ActiveSession>>,
-    /// Keeps the session across restarts (OS keyring, or the vault).
-    pub keeper: SessionKeeper,
-    /// A sync is running; a second one is refused.
-    pub syncing: AtomicBool,
-    /// «Остановить» was pressed for the running sync.
-    pub sync_cancel: AtomicBool,
-    /// The kept session was refused by the portal; said until the next login or logout,
-    /// so whichever section asks first does not swallow it.
-    pub session_ended: AtomicBool,
+    portal: Mutex<Arc<PortalInUse>>,
+    /// A configured address the app refused at start (`EPTS_PORTAL_URL` or the settings):
+    /// the sandbox runs instead, and Settings says why.
+    pub portal_refused: Option<AddressError>,
+    pub archive: Arc<Archive>,
 }
 
 impl AppState {
-    /// Loads the settings from `config_dir`.
-    pub fn load(config_dir: PathBuf, portal: Portal) -> Result<Self, SettingsError> {
+    /// Loads the settings from `config_dir` and picks the portal: `EPTS_PORTAL_URL`
+    /// (tests, managed installs) wins, then the settings, else the sandbox.
+    pub async fn load(config_dir: PathBuf, archive: Arc<Archive>) -> Result<Self, StartError> {
         let store = SettingsStore::new(config_dir);
         let (settings, note) = store.load()?;
         if let LoadNote::CorruptKeptAside(path) = note {
             tracing::warn!(kept_as = %path.display(), "settings file was unreadable; defaults are used");
         }
+        let from_env = std::env::var("EPTS_PORTAL_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        let configured = from_env.or_else(|| settings.portal_url.clone());
+        let (portal, portal_refused) = match configured.as_deref().map(PortalAddress::parse) {
+            Some(Ok(address)) => (PortalInUse::at(address).await?, None),
+            Some(Err(refused)) => {
+                tracing::warn!(code = %refused.code(), "configured portal address refused; the sandbox runs instead");
+                (PortalInUse::sandbox().await?, Some(refused))
+            }
+            None => (PortalInUse::sandbox().await?, None),
+        };
         Ok(Self {
             store,
             settings: Mutex::new(settings),
             portal: Mutex::new(Arc::new(portal)),
-            session: Mutex::new(None),
-            keeper: SessionKeeper::open(),
-            syncing: AtomicBool::new(false),
-            sync_cancel: AtomicBool::new(false),
-            session_ended: AtomicBool::new(false),
+            portal_refused,
+            archive,
         })
     }
 
@@ -78,23 +114,12 @@ impl AppState {
     }
 
     /// The portal in use now (it may change in Settings while a call runs).
-    pub fn portal(&self) -> Arc<Portal> {
+    pub fn portal(&self) -> Arc<PortalInUse> {
         Arc::clone(&self.portal.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    pub fn set_portal(&self, portal: Portal) {
+    pub fn set_portal(&self, portal: PortalInUse) {
         *self.portal.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(portal);
-    }
-
-    pub fn set_session(&self, session: Option<ActiveSession>) {
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = session;
-    }
-
-    pub fn session(&self) -> Option<ActiveSession> {
-        self.session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     /// A copy of the current settings (a poisoned lock still holds valid settings).
@@ -103,5 +128,52 @@ impl AppState {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings().language
+    }
+
+    /// A failure in the user's language.
+    pub fn fail(&self, e: &dyn Localized) -> CommandError {
+        CommandError::from_localized_dyn(e, self.lang())
+    }
+}
+
+/// Why the app could not start its state.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("the sandbox did not start: {0}")]
+    Sandbox(#[from] std::io::Error),
+    #[error("the sandbox's address: {0}")]
+    SandboxAddress(AddressError),
+    #[error("the portal's HTTP client: {0}")]
+    Portal(#[from] PortalError),
+}
+
+impl Localized for StartError {
+    fn code(&self) -> epts_core::Code {
+        match self {
+            StartError::Settings(e) => e.code(),
+            StartError::Portal(e) => e.code(),
+            StartError::Sandbox(_) | StartError::SandboxAddress(_) => {
+                epts_core::Code::SandboxFailed
+            }
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            StartError::Settings(e) => e.message(lang),
+            StartError::Portal(e) => e.message(lang),
+            StartError::Sandbox(_) | StartError::SandboxAddress(_) => lang
+                .pick(
+                    "Не удалось запустить песочницу. Перезапустите приложение.",
+                    "The sandbox did not start. Restart the app.",
+                )
+                .to_owned(),
+        }
     }
 }

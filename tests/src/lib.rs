@@ -76,6 +76,12 @@ pub struct App {
     pub config_dir: PathBuf,
     /// The app's archive folder.
     pub vault_dir: PathBuf,
+    /// The app's home (`HOME`: its Downloads, XDG data and cache folders) and working
+    /// folder: tests search them for what must never be written in plaintext.
+    pub home_dir: PathBuf,
+    pub work_dir: PathBuf,
+    /// The X display the app runs on (`None`: the one in `DISPLAY`).
+    pub display: Option<String>,
 }
 
 /// Runs one end-to-end test: starts portal-sim, tauri-driver and the app, runs `body`,
@@ -106,6 +112,11 @@ where
 
     let mut group = Group::default();
     let display = processes::display(&mut group)?;
+    let home_dir = scratch.join("home");
+    // The app's working folder is the test's own: a file the webview might write "here"
+    // lands where the test looks, never in the repository.
+    let work_dir = scratch.join("work");
+    std::fs::create_dir_all(&work_dir)?;
     let driver_port = free_port()?;
     let native_port = free_port()?;
     let mut cmd = std::process::Command::new(tauri_driver()?);
@@ -119,7 +130,8 @@ where
     .env("EPTS_VAULT", &vault_dir)
     .env("EPTS_PORTAL_URL", &portal.url)
     .env("EPTS_LOG", "epts_desktop=debug")
-    .env("HOME", scratch.join("home"));
+    .env("HOME", &home_dir)
+    .current_dir(&work_dir);
     for (key, value) in &options.env {
         cmd.env(key, value);
     }
@@ -137,6 +149,9 @@ where
         sim: portal.sim.clone(),
         config_dir,
         vault_dir,
+        home_dir,
+        work_dir,
+        display: display.clone(),
     };
     let outcome = body(app.clone()).await;
     if outcome.is_err() {
@@ -350,6 +365,63 @@ impl App {
         }
         eprintln!("e2e: saved a screenshot of `{name}` to {}", dir.display());
     }
+}
+
+impl App {
+    /// The titles of the app's top-level X11 windows (WebDriver sees only the page's
+    /// `document.title`, not what the window's title bar says).
+    pub fn window_titles(&self) -> Result<Vec<String>> {
+        let mut cmd = std::process::Command::new("xwininfo");
+        cmd.args(["-root", "-tree"]);
+        if let Some(display) = &self.display {
+            cmd.env("DISPLAY", display);
+        }
+        let out = cmd
+            .output()
+            .context("xwininfo is missing (Debian/Ubuntu: apt-get install x11-utils)")?;
+        ensure_ok(&out, "xwininfo")?;
+        // Lines look like `0x1a00003 "Title": ("epts-desktop" "Epts-desktop")  960x760+…`.
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("epts"))
+            .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
+            .collect())
+    }
+
+    /// Every file under `dir` whose bytes contain `needle` (what a test must never find).
+    pub fn files_containing(dir: &Path, needle: &[u8]) -> Result<Vec<PathBuf>> {
+        let mut found = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry?;
+                let path = entry.path();
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    stack.push(path);
+                } else if kind.is_file() {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    if !needle.is_empty() && bytes.windows(needle.len()).any(|w| w == needle) {
+                        found.push(path);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn ensure_ok(out: &std::process::Output, what: &str) -> Result<()> {
+    if !out.status.success() {
+        bail!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 fn css(testid: &str) -> String {

@@ -30,10 +30,12 @@ const APT_RUN: &[&str] = &[
 
 /// What the tests add: the WebKit WebDriver, a virtual display, a private session bus with
 /// a Secret Service (the OS keyring on a headless machine), and the peer tools that judge
-/// generated files (qpdf --check, pdfinfo and pdfimages, ImageMagick's identify).
+/// generated files (qpdf --check, pdfinfo and pdfimages, ImageMagick's identify), and
+/// xwininfo (x11-utils), which reads a window's title where WebDriver cannot.
 const APT_TEST: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
+    "x11-utils",
     "xauth",
     "dbus-x11",
     "gnome-keyring",

@@ -4,11 +4,16 @@
 //!   own size search (`-define jpeg:extent=…`) and with the quality we found given to it
 //!   (`-quality Q`, its best case: no search at all);
 //! - pictures → one PDF: `epts prepare merge` vs `img2pdf`;
-//! - peak memory (max RSS) for one photo, by `/usr/bin/time -f %M`.
+//! - peak memory (max RSS) for one photo, by `/usr/bin/time -f %M`;
+//! - peak memory where the decode budget matters: the corpus's TIFF page bomb (refused from
+//!   its headers), and a folder of huge photos fixed on every core (each over half the budget,
+//!   so they are decoded one at a time). `EPTS_BENCH_BASELINE=/path/to/an/older/epts` runs
+//!   these with that binary too, in the peer column, for a before/after.
 //!
 //! Needs ImageMagick, img2pdf and GNU time (`apt-get install imagemagick img2pdf time`).
 //! `EPTS_BENCH_PHOTOS` sets the number of photos (default 8). Prints a Markdown table.
 
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,6 +115,105 @@ fn peak_mib(cmd: &[&str]) -> Result<f64> {
         .trim()
         .parse()?;
     Ok(kib / 1024.0)
+}
+
+/// Max RSS in MiB, wall time and the JSON report of one `epts prepare fix --json` run.
+fn peak_fix(epts: &str, profile: &str, out: &Path, input: &Path) -> Result<(f64, f64, Value)> {
+    fresh(out)?;
+    let start = Instant::now();
+    let run = Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "%M",
+            epts,
+            "prepare",
+            "fix",
+            "--json",
+            "--profile",
+            profile,
+        ])
+        .arg("--out")
+        .arg(out)
+        .arg(input)
+        .output()?;
+    let took = start.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&run.stderr);
+    let kib: f64 = text
+        .lines()
+        .last()
+        .ok_or("no output from time")?
+        .trim()
+        .parse()?;
+    Ok((kib / 1024.0, took, serde_json::from_slice(&run.stdout)?))
+}
+
+/// Smooth pictures (small as JPEG, as large as any once decoded) of `width`×`height`.
+fn make_huge_photos(dir: &Path, count: u32, width: u16, height: u16) -> Result<()> {
+    for i in 0..count {
+        let (w, h) = (u32::from(width), u32::from(height));
+        let mut px = Vec::with_capacity(w as usize * h as usize * 3);
+        for y in 0..h {
+            for x in 0..w {
+                px.push(((x / 40 + i * 30) % 256) as u8);
+                px.push(((y / 40) % 256) as u8);
+                px.push((((x + y) / 90) % 256) as u8);
+            }
+        }
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 90).encode(
+            &px,
+            width,
+            height,
+            jpeg_encoder::ColorType::Rgb,
+        )?;
+        std::fs::write(dir.join(format!("huge_{}.jpg", i + 1)), jpeg)?;
+    }
+    Ok(())
+}
+
+fn statuses(report: &Value) -> Vec<String> {
+    report["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .map(|f| f["status"].as_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The rows where the decode budget matters, with `baseline` (an older `epts`) beside ours.
+fn budget_rows(work: &Path, baseline: Option<&str>) -> Result {
+    let bomb =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../epts-core/tests/corpus/bomb_pages.tif");
+    let bomb_dir = fresh(&work.join("bomb-in"))?;
+    std::fs::copy(&bomb, bomb_dir.join("bomb_pages.tif"))?;
+    let huge = fresh(&work.join("huge-in"))?;
+    // 147 MP: 441 MiB decoded, under the one-picture cap, more than half the shared budget.
+    make_huge_photos(&huge, 3, 14_000, 10_500)?;
+    let cases = [
+        (
+            "TIFF page bomb (64 × 49 MP pages, 13 KB; refused)",
+            bomb_dir,
+        ),
+        ("3 photos of 147 MP fixed on every core", huge),
+    ];
+    for (what, input) in cases {
+        let (mem, secs, report) = peak_fix(EPTS, "elpts", &work.join("budget-out"), &input)?;
+        let before = match baseline {
+            Some(old) => {
+                let (m, s, r) = peak_fix(old, "elpts", &work.join("budget-out"), &input)?;
+                format!("{m:.0} MiB, {s:.1} s, {:?} (before)", statuses(&r))
+            }
+            None => "—".to_owned(),
+        };
+        println!(
+            "| peak memory, {what} | {mem:.0} MiB, {secs:.1} s, {:?} | {before} | |",
+            statuses(&report)
+        );
+    }
+    Ok(())
 }
 
 fn fresh(dir: &Path) -> Result<PathBuf> {
@@ -323,5 +427,6 @@ fn main() -> Result {
         "| peak memory, one photo → PDF | {merge_mem:.0} MiB | {img2pdf_mem:.0} MiB | {:.1}× |",
         img2pdf_mem / merge_mem
     );
-    Ok(())
+    let baseline = std::env::var("EPTS_BENCH_BASELINE").ok();
+    budget_rows(work.path(), baseline.as_deref())
 }

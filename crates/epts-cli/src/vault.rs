@@ -161,9 +161,16 @@ fn no_passphrase(env: &str) -> Failure {
 enum Failure {
     Usage(String),
     Vault(VaultError),
-    Sync(epts_core::portal::SyncError),
+    /// Refused with a reason in the user's words (the portal, its address, a sync).
+    Refused(Box<dyn Localized>, String),
     /// The command did its work, but not all of it (a restore that lost items): exit 1.
     Incomplete,
+}
+
+/// A refusal with its reason for people and its technical detail for support.
+fn refused<E: Localized + std::fmt::Display + 'static>(e: E) -> Failure {
+    let detail = e.to_string();
+    Failure::Refused(Box::new(e), detail)
 }
 
 impl From<VaultError> for Failure {
@@ -173,8 +180,8 @@ impl From<VaultError> for Failure {
 }
 
 #[derive(Serialize)]
-struct JsonError<'a> {
-    code: &'a str,
+struct JsonError {
+    code: epts_core::Code,
     message: String,
     /// The technical cause, for a support request (paths and library messages, no secrets).
     detail: String,
@@ -189,7 +196,7 @@ pub fn run(cmd: Command, lang: Lang) -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Incomplete) => ExitCode::FAILURE,
-        Err(Failure::Sync(e)) => explain(&e, &e.to_string(), json, lang),
+        Err(Failure::Refused(e, detail)) => explain(e.as_ref(), &detail, json, lang),
         Err(Failure::Vault(e)) => explain(&e, &e.to_string(), json, lang),
     }
 }
@@ -209,47 +216,47 @@ fn explain(e: &dyn Localized, detail: &str, json: bool, lang: Lang) -> ExitCode 
     ExitCode::FAILURE
 }
 
-/// Where the app keeps its portal session; `EPTS_KEYRING=never` keeps the OS keyring out
-/// of it, as it does for the vault key.
-fn keeper() -> epts_core::portal::SessionKeeper {
+/// Where the app keeps its portal session: the keyring under the same `--keyring` /
+/// `EPTS_KEYRING` choice as the vault key, else the vault.
+fn keeper(policy: KeyringPolicy) -> epts_core::portal::SessionKeeper {
     use epts_core::portal::SessionKeeper;
-    match std::env::var("EPTS_KEYRING").as_deref() {
-        Ok("never") => SessionKeeper::with_keyring(None),
-        _ => SessionKeeper::open(),
+    match policy {
+        KeyringPolicy::Never => SessionKeeper::with_keyring(None),
+        KeyringPolicy::Auto => SessionKeeper::open(),
     }
 }
 
-/// One sync run, with progress on stderr (stdout stays the result).
+/// One sync run through the same [`Account`](epts_core::portal::Account) the app uses,
+/// with progress on stderr (stdout stays the result).
 fn sync(
     vault: &mut Vault,
     portal: &str,
+    policy: KeyringPolicy,
     json: bool,
     lang: Lang,
 ) -> Result<epts_core::portal::SyncReport, Failure> {
-    use epts_core::portal::{HttpPortal, PortalConfig, Session, SyncError, SyncProgress};
-    let key = portal.trim_end_matches('/').to_owned() + "/";
-    // The session from the environment, else the one the app kept after its login.
-    let session = match std::env::var("EPTS_PORTAL_SESSION") {
-        Ok(cookie) => Session::from_cookies([("JSESSIONID", cookie.trim())]),
-        Err(_) => keeper()
-            .load(&key, Some(vault))
-            .ok()
-            .flatten()
-            .map(|(saved, _)| saved.session)
-            .ok_or_else(|| {
-                Failure::Usage(lang.pick(
-                    "нет сеанса портала: войдите в приложении («Портал» → «Войти через Госуслуги») или задайте EPTS_PORTAL_SESSION",
-                    "no portal session: log in in the app («Portal» → «Log in with Gosuslugi») or set EPTS_PORTAL_SESSION",
-                ).into())
-            })?,
-    };
-    let client = HttpPortal::new(PortalConfig::new(portal))
-        .map_err(|e| Failure::Sync(SyncError::Portal(e)))?;
+    use epts_core::portal::{Account, AccountError, Me, PortalAddress, Session, SyncProgress};
+    // The one rule for addresses: https unless on this computer, so a session never
+    // crosses a network in clear text.
+    let address = PortalAddress::parse(portal).map_err(refused)?;
+    let account =
+        Account::new(address, keeper(policy)).map_err(|e| refused(AccountError::from(e)))?;
+    // The session from the environment (used, never kept), else the one the app kept.
+    if let Ok(cookie) = std::env::var("EPTS_PORTAL_SESSION") {
+        let session = Session::from_cookies([("JSESSIONID", cookie.trim())]);
+        let user = Me {
+            display_name: String::new(),
+            kind: String::new(),
+            account_status: String::new(),
+            inn: None,
+            ogrn: None,
+        };
+        account.use_session(session, user);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let cancel = std::sync::atomic::AtomicBool::new(false);
     let progress = |p: SyncProgress| {
         if !json {
             eprint!(
@@ -260,13 +267,18 @@ fn sync(
             );
         }
     };
-    let result = runtime.block_on(epts_core::portal::sync(
-        &client, &key, &session, vault, &progress, &cancel,
-    ));
+    let target = std::sync::Mutex::new(vault);
+    let result = runtime.block_on(account.sync_into(&target, &progress));
     if !json {
         eprintln!();
     }
-    result.map_err(Failure::Sync)
+    result.map_err(|e| match e {
+        AccountError::NotLoggedIn => Failure::Usage(lang.pick(
+            "нет сеанса портала: войдите в приложении («Портал» → «Войти через Госуслуги») или задайте EPTS_PORTAL_SESSION",
+            "no portal session: log in in the app («Portal» → «Log in with Gosuslugi») or set EPTS_PORTAL_SESSION",
+        ).into()),
+        e => refused(e),
+    })
 }
 
 fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
@@ -323,7 +335,7 @@ fn execute(cmd: Command, lang: Lang) -> Result<(), Failure> {
         }
         Action::Sync { portal } => {
             let mut vault = open()?;
-            let report = sync(&mut vault, &portal, cmd.json, lang)?;
+            let report = sync(&mut vault, &portal, policy, cmd.json, lang)?;
             print(cmd.json, &report, || {
                 let failed = report.failed.len();
                 if ru {

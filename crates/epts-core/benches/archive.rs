@@ -3,7 +3,9 @@
 //! `cargo bench -p epts-core --bench archive` (release profile). Sizes from the environment:
 //! `EPTS_BENCH_RECORDS` (default 100 000), `EPTS_BENCH_PDFS` (default 1 000),
 //! `EPTS_BENCH_PDF_KB` (default 120), `EPTS_BENCH_REPEATS` (default 20, per search query),
-//! `EPTS_BENCH_IMPORT_ROUNDS` (default 3: copy, `import_file`, `import_files` each round).
+//! `EPTS_BENCH_IMPORT_ROUNDS` (default 3: copy, `import_file`, `import_files` each round),
+//! `EPTS_BENCH_MEMSEC_ROUNDS` (default 5: pairs of processes opening and searching the vault
+//! with SQLCipher's `cipher_memory_security` off and on; 0 skips them).
 //! Progress goes to stderr, the report to stdout. Goals: search p95 < 20 ms at 100 000
 //! records, import ≥ 0.8 × a plain copy's throughput, open < 200 ms besides Argon2id.
 
@@ -22,6 +24,9 @@ const GOAL_IMPORT_RATIO: f64 = 0.8;
 const GOAL_OPEN_MS: f64 = 200.0;
 /// Files per `import_files` call (a selection in the import dialog).
 const IMPORT_BATCH: usize = 20;
+/// Set in a child process of this bench: `on` or `off`, with the vault in `MEMSEC_DIR`.
+const MEMSEC_CHILD: &str = "EPTS_BENCH_MEMSEC_CHILD";
+const MEMSEC_DIR: &str = "EPTS_BENCH_MEMSEC_DIR";
 
 fn env_u64(name: &str, default: u64) -> Res<u64> {
     match std::env::var(name) {
@@ -186,13 +191,84 @@ fn queries(n: u64) -> Vec<(String, &'static str)> {
     ]
 }
 
+/// The search box's work: every query of `queries`, `repeats` times, through `search_page`
+/// and `search` (as the archive list and the quick search call them).
+fn search_workload(vault: &Vault, qs: &[(String, &str)], repeats: u64) -> Res<()> {
+    let none = Filter::default();
+    for (text, _) in qs {
+        for _ in 0..repeats {
+            vault.search_page(text, &none, Sort::Updated, 0, 100)?;
+            vault.search(text, &none, 50)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether SQLCipher's memory security is on in this process (it is process-wide).
+fn memory_security_on() -> Res<bool> {
+    let conn = rusqlite::Connection::open_in_memory()?;
+    let state: String = conn.query_row("PRAGMA cipher_memory_security", [], |r| r.get(0))?;
+    Ok(state == "1")
+}
+
+/// A child process: opens the vault and runs the search workload, with memory security
+/// as asked; prints `open_ms workload_ms on` for the parent. A process of its own, because
+/// SQLCipher cannot turn memory security off again once it is on.
+fn memsec_child(mode: &str) -> Res<()> {
+    let dir = PathBuf::from(std::env::var(MEMSEC_DIR)?);
+    let n_records = env_u64("EPTS_BENCH_RECORDS", 100_000)?;
+    let repeats = env_u64("EPTS_BENCH_REPEATS", 20)?.max(1);
+    if mode == "on" {
+        rusqlite::Connection::open_in_memory()?
+            .execute_batch("PRAGMA cipher_memory_security = ON;")?;
+    }
+    let qs = queries(n_records);
+    let t = Instant::now();
+    let vault = Vault::open(&dir, PASSPHRASE)?;
+    let open = t.elapsed();
+    let t = Instant::now();
+    search_workload(&vault, &qs, repeats)?;
+    let workload = t.elapsed();
+    println!(
+        "{:.3} {:.3} {}",
+        ms(open),
+        ms(workload),
+        u8::from(memory_security_on()?)
+    );
+    Ok(())
+}
+
+/// One child run: (open, workload, whether memory security was on).
+fn memsec_run(dir: &Path, mode: &str) -> Res<(Duration, Duration, bool)> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .env(MEMSEC_CHILD, mode)
+        .env(MEMSEC_DIR, dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("memory-security child ({mode}) failed: {}", out.status).into());
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let mut fields = text.split_whitespace();
+    let mut next_ms = || -> Res<Duration> {
+        let v: f64 = fields.next().ok_or("short child output")?.parse()?;
+        Ok(Duration::from_secs_f64(v / 1000.0))
+    };
+    let (open, workload) = (next_ms()?, next_ms()?);
+    Ok((open, workload, fields.next() == Some("1")))
+}
+
 fn main() -> Res<()> {
+    if let Ok(mode) = std::env::var(MEMSEC_CHILD) {
+        return memsec_child(&mode);
+    }
     let started = Instant::now();
     let n_records = env_u64("EPTS_BENCH_RECORDS", 100_000)?;
     let n_pdfs = env_u64("EPTS_BENCH_PDFS", 1_000)?;
     let pdf_bytes = usize::try_from(env_u64("EPTS_BENCH_PDF_KB", 120)? * 1024)?;
     let repeats = env_u64("EPTS_BENCH_REPEATS", 20)?.max(1);
     let import_rounds_wanted = env_u64("EPTS_BENCH_IMPORT_ROUNDS", 3)?.max(1);
+    let memsec_rounds = env_u64("EPTS_BENCH_MEMSEC_ROUNDS", 5)?;
     let root = tempfile::tempdir()?;
     let dir = root.path().join("vault");
     // Raw data: the records as JSON, and the PDFs as many times as they are imported.
@@ -437,6 +513,29 @@ fn main() -> Res<()> {
         drop(v);
     }
     let open_excl = ms(open_big.median()) - ms(open_empty.median());
+
+    // SQLCipher's memory security (wipe and mlock every allocation of SQLite), off vs on:
+    // the open and the search workload, in alternating child processes after a warm-up.
+    let mut memsec: [Samples; 4] = Default::default(); // open off, open on, search off, on
+    let mut memsec_off_was_on = false;
+    if memsec_rounds > 0 {
+        eprintln!("memory security: {memsec_rounds} rounds of off / on");
+        memsec_run(&dir, "off")?;
+        for round in 0..memsec_rounds {
+            let order = if round % 2 == 0 {
+                ["off", "on"]
+            } else {
+                ["on", "off"]
+            };
+            for mode in order {
+                let (open, workload, on) = memsec_run(&dir, mode)?;
+                let i = usize::from(mode == "on");
+                memsec[i].push(open);
+                memsec[2 + i].push(workload);
+                memsec_off_was_on |= mode == "off" && on;
+            }
+        }
+    }
     let vault_bytes = disk_usage(&dir)?;
     let db_bytes = std::fs::metadata(dir.join("vault.db"))?.len();
     let peak = peak_rss_mb();
@@ -543,6 +642,28 @@ fn main() -> Res<()> {
         "| Open minus Argon2id | {open_excl:.1} ms | < {GOAL_OPEN_MS:.0} ms | {} |",
         met(open_excl < GOAL_OPEN_MS)
     );
+    if memsec_rounds > 0 {
+        let ratio =
+            |off: &Samples, on: &Samples| ms(on.median()) / ms(off.median()).max(f64::MIN_POSITIVE);
+        println!(
+            "| `cipher_memory_security` ON / OFF: `Vault::open` with Argon2id (median of {memsec_rounds}) | {:.0} / {:.0} ms ({:.2}×) | | |",
+            ms(memsec[1].median()),
+            ms(memsec[0].median()),
+            ratio(&memsec[0], &memsec[1])
+        );
+        println!(
+            "| `cipher_memory_security` ON / OFF: {} queries × {repeats} × (`search_page` + `search`) in a new process (median of {memsec_rounds}) | {:.0} / {:.0} ms ({:.2}×) | | |",
+            qs.len(),
+            ms(memsec[3].median()),
+            ms(memsec[2].median()),
+            ratio(&memsec[2], &memsec[3])
+        );
+        if memsec_off_was_on {
+            println!(
+                "| (the OFF processes had it on: the vault turns it on itself, so OFF is not measured) | | | |"
+            );
+        }
+    }
     let raw_bytes = json_bytes + pdf_imported;
     let blobs_bytes = disk_usage(&dir.join("blobs"))?;
     println!(

@@ -11,4 +11,4 @@ pub mod prepare;
 pub mod settings;
 pub mod vault;
 
-pub use lang::{Lang, Localized};
+pub use lang::{Code, Lang, Localized};

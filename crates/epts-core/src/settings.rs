@@ -3,6 +3,7 @@
 //! Why not webview storage: the portal window shares the webview context, and logging out
 //! clears it (PLATFORM.md), so anything kept there would be lost on logout.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -108,10 +109,10 @@ pub enum SettingsError {
 }
 
 impl Localized for SettingsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            SettingsError::Write { .. } => "settings_write_failed",
-            SettingsError::Read { .. } => "settings_read_failed",
+            SettingsError::Write { .. } => Code::SettingsWriteFailed,
+            SettingsError::Read { .. } => Code::SettingsReadFailed,
         }
     }
 
@@ -279,7 +280,7 @@ mod tests {
         let err = store
             .save(&Settings::default())
             .expect_err("a path under a regular file cannot be created");
-        assert_eq!(err.code(), "settings_write_failed");
+        assert_eq!(err.code(), Code::SettingsWriteFailed);
         assert!(
             err.message(Lang::Ru)
                 .contains("Не удалось сохранить настройки")

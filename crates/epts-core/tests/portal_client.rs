@@ -1,6 +1,7 @@
 //! The portal client against a real portal-sim on loopback.
 
-use epts_core::portal::{HttpPortal, Portal, PortalConfig, PortalError, Session};
+use epts_core::Code;
+use epts_core::portal::{HttpPortal, Portal, PortalAddress, PortalConfig, PortalError, Session};
 use epts_core::{Lang, Localized};
 use portal_sim::Fault;
 use std::time::Duration;
@@ -64,7 +65,7 @@ async fn an_unknown_or_expired_session_is_reported_and_not_retried() -> Result {
         .list(&stranger, 0, 10, None)
         .await
         .expect_err("expired");
-    assert_eq!(err.code(), "session_expired");
+    assert_eq!(err.code(), Code::SessionExpired);
     assert!(
         err.message(Lang::Ru)
             .contains("Войдите через Госуслуги снова")
@@ -170,11 +171,21 @@ async fn a_skewed_clock_is_explained_before_login() -> Result {
 }
 
 #[test]
-fn a_bad_address_is_refused_with_a_hint() {
-    for bad in ["", "portal", "ftp://x/", "http://"] {
-        let err = HttpPortal::new(PortalConfig::new(bad)).expect_err(bad);
-        assert_eq!(err.code(), "portal_bad_address", "{bad}");
+fn a_bad_or_clear_text_address_never_makes_a_client() {
+    // A client is made only from a checked address: the session never goes out in clear
+    // text to another computer, whichever front-end asked.
+    for bad in [
+        "",
+        "portal",
+        "ftp://x/",
+        "http://",
+        "http://portal.example.ru/",
+    ] {
+        let err = PortalAddress::parse(bad).expect_err(bad);
+        assert_eq!(err.code(), Code::BadPortalUrl, "{bad}");
     }
+    let local = PortalAddress::parse("http://127.0.0.1:9/").expect("loopback");
+    assert!(HttpPortal::new(PortalConfig::new(local)).is_ok());
 }
 
 #[tokio::test]

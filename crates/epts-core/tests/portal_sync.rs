@@ -2,6 +2,7 @@
 //! extracts arrive, a second sync fetches only what changed, an interrupted sync resumes
 //! after a restart without duplicates, and a failing portal loses nothing.
 
+use epts_core::Code;
 use epts_core::Localized;
 use epts_core::portal::{HttpPortal, PortalError, Session, SyncError, SyncProgress, sync};
 use epts_core::vault::{Filter, KdfParams, Vault};
@@ -151,7 +152,7 @@ async fn a_failing_portal_stops_the_sync_and_loses_nothing() -> Result {
     let err = sync(&portal, &key, &session, &mut vault, &|_| {}, &none)
         .await
         .expect_err("the session ended");
-    assert_eq!(err.code(), "session_expired");
+    assert_eq!(err.code(), Code::SessionExpired);
 
     sim.sim().set_fault(None, None);
     let done = sync(&portal, &key, &session, &mut vault, &|_| {}, &none).await?;

@@ -1,6 +1,7 @@
 //! A corpus of real-world inputs, made here or taken from shared/testdata, each with the
 //! verdict a clerk should see before uploading it.
 
+use epts_core::Code;
 use epts_core::Lang;
 use epts_core::prepare::{Format, Profile, Verdict, check_bytes, check_paths, detect};
 use std::io::Write;
@@ -361,7 +362,7 @@ fn a_set_over_the_application_limit_is_reported_with_its_total() -> Result {
     assert_eq!(report.files.len(), 3, "the folder is walked");
     assert!(report.files.iter().all(|f| f.verdict == Verdict::Ok));
     assert_eq!(report.set_problems.len(), 1);
-    assert_eq!(report.set_problems[0].code, "total_too_large");
+    assert_eq!(report.set_problems[0].code, Code::TotalTooLarge);
     assert!(!report.all_ok());
     assert_eq!(report.total_bytes, 3 * pdf(false, 1).len() as u64);
     Ok(())

@@ -76,7 +76,7 @@ fn every_corpus_file_gets_the_expected_verdict() -> Result {
                 .get(&name)
                 .ok_or(format!("{name} not in verdicts.toml"))?[profile_name];
             let mut got = vec![verdict_name(file.verdict).to_owned()];
-            got.extend(file.problems.iter().map(|p| p.code.clone()));
+            got.extend(file.problems.iter().map(|p| p.code.as_str().to_owned()));
             assert_eq!(&got, want, "{name} under {profile_name}");
             for p in &file.problems {
                 assert!(

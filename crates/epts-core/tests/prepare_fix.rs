@@ -3,6 +3,7 @@
 //! picture, PNG photos and compressed TIFF scans become what the portal takes, names become
 //! Latin, and a batch reports progress, can be cancelled, and never writes half a file.
 
+use epts_core::Code;
 use epts_core::Lang;
 use epts_core::prepare::{
     BatchReport, FixOptions, FolderSink, Format, Profile, Progress, Status, detect, fix_bytes,
@@ -300,7 +301,7 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
             .ok_or(format!("{n} missing"))
     };
     assert_eq!(by_name("secret.pdf")?.status, Status::Refused);
-    assert_eq!(by_name("secret.pdf")?.problems[0].code, "encrypted");
+    assert_eq!(by_name("secret.pdf")?.problems[0].code, Code::Encrypted);
     assert_eq!(by_name("empty.jpg")?.status, Status::Refused);
     assert_eq!(by_name("scan.pdf")?.status, Status::Ok);
     let png = by_name("photo.png")?;

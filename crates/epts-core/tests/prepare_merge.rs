@@ -2,6 +2,7 @@
 //! for byte (nothing re-encoded), a turned photo turned by the page, and PNG and multi-page
 //! TIFF scans in too.
 
+use epts_core::Code;
 use epts_core::Localized;
 use epts_core::prepare::{MergeOptions, images_to_pdf};
 
@@ -136,15 +137,18 @@ fn scans_in_png_and_multi_page_tiff_join_the_pdf() -> Result {
 fn only_sound_pictures_are_merged() {
     assert_eq!(
         jpegs_to_pdf(&[]).expect_err("empty").code(),
-        "nothing_to_merge"
+        Code::NothingToMerge
     );
     let text = ("notes.txt".to_owned(), b"just some words".to_vec());
-    assert_eq!(jpegs_to_pdf(&[text]).expect_err("text").code(), "not_image");
+    assert_eq!(
+        jpegs_to_pdf(&[text]).expect_err("text").code(),
+        Code::NotImage
+    );
     let png = ("scan.png".to_owned(), b"\x89PNG\r\n\x1a\nrest".to_vec());
-    assert_eq!(jpegs_to_pdf(&[png]).expect_err("png").code(), "corrupt");
+    assert_eq!(jpegs_to_pdf(&[png]).expect_err("png").code(), Code::Corrupt);
     let broken = ("half.jpg".to_owned(), vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
     assert_eq!(
         jpegs_to_pdf(&[broken]).expect_err("damaged").code(),
-        "corrupt"
+        Code::Corrupt
     );
 }

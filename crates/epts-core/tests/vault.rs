@@ -1,5 +1,6 @@
 //! The encrypted archive as its users rely on it: it keeps, finds, shows, and never leaks.
 
+use epts_core::Code;
 use epts_core::vault::{EptsRecord, Filter, KdfParams, Upsert, Vault, VaultError};
 use epts_core::{Lang, Localized};
 use std::path::Path;
@@ -41,15 +42,15 @@ fn a_vault_opens_only_with_its_passphrase() -> Result {
     drop(v);
 
     let err = Vault::open(dir.path(), "холодный вечер").expect_err("wrong passphrase");
-    assert_eq!(err.code(), "wrong_passphrase");
+    assert_eq!(err.code(), Code::WrongPassphrase);
     assert!(err.message(Lang::Ru).contains("архив не изменён"));
     let v = Vault::open(dir.path(), PASS)?;
     assert_eq!(v.record("164301027146619")?.owner.as_deref(), Some(OWNER));
 
     let again = Vault::create(dir.path(), PASS, KDF).expect_err("exists");
-    assert_eq!(again.code(), "vault_exists");
+    assert_eq!(again.code(), Code::VaultExists);
     let missing = Vault::open(&dir.path().join("nothing"), PASS).expect_err("no vault");
-    assert_eq!(missing.code(), "vault_not_found");
+    assert_eq!(missing.code(), Code::VaultNotFound);
     Ok(())
 }
 
@@ -83,7 +84,7 @@ fn records_are_validated_before_they_are_kept() -> Result {
     let bad = record("164301027146619", "XTA2109984357618", "А123ВС77", OWNER);
     assert_eq!(
         v.upsert_record(bad).expect_err("short VIN").code(),
-        "invalid_input"
+        Code::InvalidInput
     );
     // Normalised on the way in: lower case, Latin look-alikes on the plate.
     v.upsert_record(record(
@@ -196,7 +197,7 @@ fn documents_come_back_byte_for_byte_and_trash_is_reversible() -> Result {
     assert_eq!(v.empty_trash()?, 1);
     assert_eq!(
         v.read_document(doc.id).expect_err("gone").code(),
-        "document_not_found"
+        Code::DocumentNotFound
     );
     assert!(v.verify()?.is_ok());
     Ok(())
@@ -285,7 +286,7 @@ fn a_flipped_byte_in_a_document_is_named_and_the_rest_stays_readable() -> Result
     }
     assert!(flipped, "the bad document's blob was found and damaged");
     let err = v.read_document(bad.id).expect_err("damaged");
-    assert_eq!(err.code(), "document_damaged");
+    assert_eq!(err.code(), Code::DocumentDamaged);
     assert!(err.message(Lang::Ru).contains("bad.jpg"));
     assert_eq!(v.read_document(good.id)?.as_slice(), fake_pdf().as_slice());
     let report = v.verify()?;
@@ -323,7 +324,7 @@ fn a_damaged_database_page_is_reported() -> Result {
                 "the page check names the damage"
             );
         }
-        Err(e) => assert_eq!(e.code(), "vault_database_error"),
+        Err(e) => assert_eq!(e.code(), Code::VaultDatabaseError),
     }
     Ok(())
 }
@@ -345,13 +346,53 @@ fn a_header_edited_to_weaken_it_does_not_open() -> Result {
     std::fs::write(&path, text)?;
     assert_eq!(
         Vault::open(dir.path(), PASS).expect_err("edited").code(),
-        "wrong_passphrase"
+        Code::WrongPassphrase
     );
     std::fs::write(&path, b"{ not json")?;
     assert_eq!(
         Vault::open(dir.path(), PASS).expect_err("garbage").code(),
-        "vault_header_damaged"
+        Code::VaultHeaderDamaged
     );
+    Ok(())
+}
+
+#[test]
+fn a_header_asking_for_too_costly_a_key_derivation_is_refused_before_any() -> Result {
+    let dir = tempfile::tempdir()?;
+    Vault::create(dir.path(), PASS, KDF)?;
+    let path = dir.path().join("vault.json");
+    let genuine = std::fs::read(&path)?;
+    let edit = |change: &dyn Fn(&mut serde_json::Value)| -> Result {
+        let mut header: serde_json::Value = serde_json::from_slice(&genuine)?;
+        change(&mut header);
+        std::fs::write(&path, serde_json::to_vec(&header)?)?;
+        Ok(())
+    };
+    // m = 4 GiB would take gigabytes and many seconds if derived, and a derivation could only
+    // end in `wrong_passphrase` (the parameters are authenticated by the key they derive):
+    // `kdf_cost_too_high` is the check before Argon2id speaking.
+    for (field, value) in [("m_kib", 4 * 1024 * 1024), ("t", 11), ("p", 17)] {
+        edit(&|h| h["passphrase"]["kdf"][field] = value.into())?;
+        let err = Vault::open(dir.path(), PASS).expect_err(field);
+        assert_eq!(err.code(), Code::KdfCostTooHigh, "{field}");
+        let ru = err.message(Lang::Ru);
+        assert!(
+            ru.contains("слишком много работы") && ru.contains("восстановите его vault.json"),
+            "{ru}"
+        );
+    }
+    for bytes in [15, 65] {
+        edit(&|h| h["passphrase"]["salt"] = "ab".repeat(bytes).into())?;
+        let err = Vault::open(dir.path(), PASS).expect_err("odd salt");
+        assert_eq!(
+            err.code().to_string(),
+            "vault_header_damaged",
+            "{bytes} bytes"
+        );
+    }
+    // Nothing was changed by the refusals: the genuine header opens the vault.
+    std::fs::write(&path, &genuine)?;
+    Vault::open(dir.path(), PASS)?;
     Ok(())
 }
 
@@ -382,7 +423,7 @@ fn a_read_only_folder_gives_a_clear_error_and_loses_nothing() -> Result {
     std::fs::set_permissions(&blobs, std::fs::Permissions::from_mode(0o700))?;
     // Root ignores permissions; the check only means something for a normal user.
     if let Err(e) = result {
-        assert_eq!(e.code(), "vault_read_only");
+        assert_eq!(e.code(), Code::VaultReadOnly);
         assert!(e.message(Lang::Ru).contains("Нет прав на запись"));
         assert_eq!(
             v.documents(false)?.len(),
@@ -407,7 +448,7 @@ fn a_missing_database_is_an_error_and_no_document_is_thrown_away() -> Result {
     let db = dir.path().join("vault.db");
     std::fs::rename(&db, dir.path().join("elsewhere.db"))?;
     let err = Vault::open(dir.path(), PASS).expect_err("no database");
-    assert_eq!(err.code(), "vault_database_missing");
+    assert_eq!(err.code(), Code::VaultDatabaseMissing);
     assert!(err.message(Lang::Ru).contains("vault.db"));
     assert!(!db.exists(), "no empty database was made in its place");
     assert_eq!(every_file(&dir.path().join("blobs"))?, blobs_before);
@@ -428,7 +469,7 @@ fn a_database_from_another_vault_is_refused_as_the_wrong_key() -> Result {
     // Same passphrase, different vault key: b's database is not a's.
     std::fs::copy(b.join("vault.db"), a.join("vault.db"))?;
     let err = Vault::open(&a, PASS).expect_err("another vault's database");
-    assert_eq!(err.code(), "wrong_key");
+    assert_eq!(err.code(), Code::WrongKey);
     assert!(
         err.message(Lang::En)
             .contains("restore vault.db from a backup")
@@ -513,7 +554,7 @@ fn a_full_disk_gives_a_clear_error_and_loses_nothing() -> Result {
         }
         assert!(kept.len() < 20, "a 2 MB disk filled up");
     };
-    assert_eq!(err.code(), "disk_full", "{err}");
+    assert_eq!(err.code(), Code::DiskFull, "{err}");
     assert!(
         err.message(Lang::Ru).contains("нет места"),
         "{}",

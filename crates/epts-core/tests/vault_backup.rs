@@ -1,8 +1,9 @@
 //! Backups, restores and key rotation, as a user who has lost a laptop — or a byte — sees
 //! them; and the archive list's paging, sorting and document care.
 
-use epts_core::Localized;
+use epts_core::Code;
 use epts_core::vault::{BackupReader, Filter, KdfParams, Sort, Vault};
+use epts_core::{Lang, Localized};
 use std::path::Path;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -43,7 +44,7 @@ fn a_backup_restores_records_history_documents_and_tags_into_a_new_vault() -> Re
     assert_eq!(summary.bytes, std::fs::metadata(&file)?.len());
 
     let wrong = BackupReader::open(&file, PASS).expect_err("wrong passphrase");
-    assert_eq!(wrong.code(), "wrong_passphrase");
+    assert_eq!(wrong.code(), Code::WrongPassphrase);
     let checked = BackupReader::open(&file, BACKUP_PASS)?.verify()?;
     assert!(checked.is_complete(), "{checked:?}");
     assert_eq!((checked.records, checked.documents), (30, 3));
@@ -71,7 +72,7 @@ fn a_backup_restores_records_history_documents_and_tags_into_a_new_vault() -> Re
     }
     // A backup goes into a new archive only: never over what a user still has.
     let again = BackupReader::open(&file, BACKUP_PASS)?.restore_into(&mut restored);
-    assert_eq!(again.expect_err("not empty").code(), "invalid_input");
+    assert_eq!(again.expect_err("not empty").code(), Code::InvalidInput);
     Ok(())
 }
 
@@ -113,7 +114,7 @@ fn a_damaged_backup_names_what_it_lost_and_restores_the_rest() -> Result {
             .record(&epts_synth::epts_number(2))
             .expect_err("lost")
             .code(),
-        "record_not_found"
+        Code::RecordNotFound
     );
 
     // Cut short: the manifest is gone, the report says so, and what is there comes back.
@@ -130,8 +131,61 @@ fn a_damaged_backup_names_what_it_lost_and_restores_the_rest() -> Result {
     // Not a backup at all.
     std::fs::write(&file, b"%PDF-1.7 not a backup")?;
     let err = BackupReader::open(&file, BACKUP_PASS).expect_err("not a backup");
-    assert_eq!(err.code(), "backup_unreadable");
+    assert_eq!(err.code(), Code::BackupUnreadable);
     assert!(find(&std::fs::read(&file)?, b"EPTS").is_none());
+    Ok(())
+}
+
+/// Rewrites the JSON header of the backup `file` (`EPTSBAK1`, length u32 le, JSON, frames).
+fn edit_backup_header(file: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Result {
+    let bytes = std::fs::read(file)?;
+    let len = u32::from_le_bytes(bytes[8..12].try_into()?) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[12..12 + len])?;
+    edit(&mut header);
+    let json = serde_json::to_vec(&header)?;
+    let mut out = bytes[..8].to_vec();
+    out.extend_from_slice(&u32::try_from(json.len())?.to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&bytes[12 + len..]);
+    std::fs::write(file, out)?;
+    Ok(())
+}
+
+#[test]
+fn a_backup_asking_for_too_costly_a_key_derivation_is_refused_before_any() -> Result {
+    let dir = tempfile::tempdir()?;
+    let v = filled(&dir.path().join("vault"), 2)?;
+    let genuine = dir.path().join("genuine.eptsbak");
+    v.backup(&genuine, BACKUP_PASS, KDF)?;
+    // m = 4 GiB would take gigabytes and many seconds if derived, and a derivation could only
+    // end in `wrong_passphrase` (the parameters are authenticated by the key they derive):
+    // `kdf_cost_too_high` is the check before Argon2id speaking. Restore and `--check` both
+    // start with `BackupReader::open`.
+    for (field, value) in [("m_kib", 4 * 1024 * 1024), ("t", 11), ("p", 17)] {
+        let file = dir.path().join(format!("{field}.eptsbak"));
+        std::fs::copy(&genuine, &file)?;
+        edit_backup_header(&file, |h| h["key"]["kdf"][field] = value.into())?;
+        let err = BackupReader::open(&file, BACKUP_PASS).expect_err(field);
+        assert_eq!(err.code(), Code::KdfCostTooHigh, "{field}");
+        let ru = err.message(Lang::Ru);
+        assert!(
+            ru.contains("слишком много работы") && ru.contains("другой файл .eptsbak"),
+            "{ru}"
+        );
+    }
+    // A salt the app never writes is a damaged backup, not a key to try.
+    for bytes in [15, 65] {
+        let file = dir.path().join(format!("salt-{bytes}.eptsbak"));
+        std::fs::copy(&genuine, &file)?;
+        edit_backup_header(&file, |h| h["key"]["salt"] = "ab".repeat(bytes).into())?;
+        let err = BackupReader::open(&file, BACKUP_PASS).expect_err("odd salt");
+        assert_eq!(err.code().to_string(), "backup_unreadable", "{bytes} bytes");
+    }
+    assert!(
+        BackupReader::open(&genuine, BACKUP_PASS)?
+            .verify()?
+            .is_complete()
+    );
     Ok(())
 }
 
@@ -176,13 +230,13 @@ fn a_rotated_key_reopens_everything_and_the_old_key_opens_nothing() -> Result {
         v.rekey(None, None)
             .expect_err("needs the passphrase")
             .code(),
-        "passphrase_needed"
+        Code::PassphraseNeeded
     );
     assert_eq!(
         v.rekey(Some("не та фраза"), None)
             .expect_err("wrong")
             .code(),
-        "wrong_passphrase"
+        Code::WrongPassphrase
     );
     let report = v.rekey(Some(PASS), None)?;
     assert_eq!(
@@ -208,7 +262,7 @@ fn a_rotated_key_reopens_everything_and_the_old_key_opens_nothing() -> Result {
     std::fs::write(path.join("vault.json"), &old_header)?;
     assert_eq!(
         Vault::open(&path, PASS).expect_err("old key").code(),
-        "wrong_key"
+        Code::WrongKey
     );
     Ok(())
 }
@@ -277,16 +331,16 @@ fn documents_are_renamed_tagged_attached_and_listed_by_vehicle() -> Result {
     for bad in ["", "a/b.pdf", "..\\x.pdf"] {
         assert_eq!(
             v.rename_document(doc.id, bad).expect_err(bad).code(),
-            "invalid_input"
+            Code::InvalidInput
         );
     }
     let err = v
         .set_document_tags(doc.id, &["a,b".into()])
         .expect_err("comma");
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), Code::InvalidInput);
     assert_eq!(
         v.rename_document(999, "x.pdf").expect_err("none").code(),
-        "document_not_found"
+        Code::DocumentNotFound
     );
     v.trash_document(doc.id)?;
     assert!(
@@ -368,7 +422,7 @@ fn files_imported_together_come_in_all_or_none() -> Result {
     let err = v
         .import_files(&with_missing, Some(&vin))
         .expect_err("one file is missing");
-    assert_eq!(err.code(), "vault_io_error");
+    assert_eq!(err.code(), Code::VaultIoError);
     assert!(err.to_string().contains("нет-такого.pdf"), "{err}");
     assert!(v.documents(true)?.is_empty(), "none of the batch came in");
     assert_eq!(

@@ -4,6 +4,7 @@
 //! gnome-keyring and sets `EPTS_TEST_SECRET_SERVICE=1`: then the keyring test must pass for
 //! real. Every test files its key under its own service name, never the app's.
 
+use epts_core::Code;
 use epts_core::Localized;
 use epts_core::vault::{EptsRecord, KdfParams, KeyringPolicy, OsKeyring, Vault};
 
@@ -39,7 +40,7 @@ fn the_key_lives_in_the_os_keyring_and_a_passphrase_can_be_added() -> Result {
         Ok(k) => k,
         Err(e) if !secret_service_expected() => {
             // No keyring on this machine and none promised: the fallback test covers it.
-            assert_eq!(e.code(), "keyring_unavailable");
+            assert_eq!(e.code(), Code::KeyringUnavailable);
             return Ok(());
         }
         Err(e) => return Err(format!("a Secret Service was promised but: {e}").into()),
@@ -57,27 +58,27 @@ fn the_key_lives_in_the_os_keyring_and_a_passphrase_can_be_added() -> Result {
     drop(v);
     let never = Vault::open_auto(dir.path(), KeyringPolicy::Never, Some("что угодно длинное"))
         .expect_err("keyring refused, no passphrase");
-    assert_eq!(never.code(), "no_passphrase_set");
+    assert_eq!(never.code(), Code::NoPassphraseSet);
     let v = Vault::open_with_keyring(dir.path(), &keyring)?;
     assert_eq!(v.record("164301027146619")?.brand.as_deref(), Some("LADA"));
     drop(v);
 
     let no_pass = Vault::open(dir.path(), "что угодно длинное").expect_err("no passphrase yet");
-    assert_eq!(no_pass.code(), "no_passphrase_set");
+    assert_eq!(no_pass.code(), Code::NoPassphraseSet);
 
     let mut v = Vault::open_with_keyring(dir.path(), &keyring)?;
     v.change_passphrase("фраза для другого компьютера", KDF)?;
     drop(v);
     keyring.forget(&id)?;
     let moved = Vault::open_with_keyring(dir.path(), &keyring).expect_err("key forgotten");
-    assert_eq!(moved.code(), "key_not_in_keyring");
+    assert_eq!(moved.code(), Code::KeyNotInKeyring);
     let v = Vault::open(dir.path(), "фраза для другого компьютера")?;
     assert_eq!(v.record("164301027146619")?.vin, "XTA21099843576182");
     drop(v);
     // Key gone from the keyring, passphrase set: the lock screen, then the passphrase.
     let locked = Vault::open_auto_with(dir.path(), || OsKeyring::with_service(&service), None)
         .expect_err("needs the passphrase");
-    assert_eq!(locked.code(), "passphrase_needed");
+    assert_eq!(locked.code(), Code::PassphraseNeeded);
     Vault::open_auto_with(
         dir.path(),
         || OsKeyring::with_service(&service),
@@ -91,7 +92,7 @@ fn without_a_keyring_a_passphrase_protects_the_vault() -> Result {
     let dir = tempfile::tempdir()?;
     let nothing = Vault::create_auto(dir.path(), KeyringPolicy::Never, None, KDF)
         .expect_err("neither keyring nor passphrase");
-    assert_eq!(nothing.code(), "keyring_unavailable");
+    assert_eq!(nothing.code(), Code::KeyringUnavailable);
     assert!(!Vault::exists(dir.path()), "nothing was written");
 
     Vault::create_auto(dir.path(), KeyringPolicy::Never, Some("длинная фраза"), KDF)?;
@@ -103,10 +104,10 @@ fn without_a_keyring_a_passphrase_protects_the_vault() -> Result {
         panic!("the keyring was asked for a passphrase vault")
     };
     let locked = Vault::open_auto_with(dir.path(), untouched, None).expect_err("locked");
-    assert_eq!(locked.code(), "passphrase_needed");
+    assert_eq!(locked.code(), Code::PassphraseNeeded);
     let wrong =
         Vault::open_auto(dir.path(), KeyringPolicy::Auto, Some("не та фраза")).expect_err("wrong");
-    assert_eq!(wrong.code(), "wrong_passphrase");
+    assert_eq!(wrong.code(), Code::WrongPassphrase);
     Vault::open_auto_with(dir.path(), untouched, Some("длинная фраза"))?;
     Ok(())
 }

@@ -1,17 +1,29 @@
-//! Test-only controls under `/__sim/`: read the confirmation code a phone would get, and
-//! switch faults on and off. A real portal has nothing of the kind; the app never calls it.
+//! Test-only controls under `/__sim/`: read the confirmation code a phone would get, switch
+//! faults on and off, move the clock on. A real portal has nothing of the kind; the app
+//! never calls it, and its sandbox does not serve it (`crate::start_sandbox`).
 
 use crate::data::{AccountState, HistoryEntry};
-use crate::html::{Site, page};
 use crate::state::{Fault, Sim, normalize_login};
 use axum::Json;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
+
+/// The `/__sim/…` routes.
+pub fn routes() -> axum::Router<Sim> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/__sim/code", get(last_code))
+        .route("/__sim/fault", post(set_fault).delete(clear_fault))
+        .route("/__sim/expire", post(expire))
+        .route("/__sim/limits", post(set_limits))
+        .route("/__sim/account", post(set_account))
+        .route("/__sim/touch", post(touch))
+        .route("/__sim/clock", post(advance_clock))
+}
 
 #[derive(Debug, Deserialize)]
 pub struct CodeQuery {
@@ -25,16 +37,32 @@ pub async fn last_code(State(sim): State<Sim>, Query(q): Query<CodeQuery>) -> Re
     }
 }
 
-/// `POST /__sim/fault` with `{"fault": {...}, "remaining": N}`; `remaining` absent: until cleared.
+/// `POST /__sim/fault` with `{"fault": {...}, "remaining": N, "after": M}`; `remaining`
+/// absent: until cleared; `after`: API requests that pass before it starts.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FaultRequest {
     fault: Fault,
     remaining: Option<u32>,
+    after: Option<u32>,
 }
 
-pub async fn set_fault(State(sim): State<Sim>, Json(req): Json<FaultRequest>) -> StatusCode {
-    sim.set_fault(Some(req.fault), req.remaining);
-    StatusCode::NO_CONTENT
+pub async fn set_fault(State(sim): State<Sim>, Json(req): Json<FaultRequest>) -> Response {
+    match req.after {
+        Some(_) if matches!(req.fault, Fault::LoginError { .. }) => crate::api::error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "after: только для сбоев запросов, не для login_error",
+        ),
+        Some(after) => {
+            sim.fail_after(after, req.fault, req.remaining);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => {
+            sim.set_fault(Some(req.fault), req.remaining);
+            StatusCode::NO_CONTENT.into_response()
+        }
+    }
 }
 
 pub async fn clear_fault(State(sim): State<Sim>) -> StatusCode {
@@ -76,7 +104,8 @@ pub struct LimitsRequest {
 pub async fn set_limits(State(sim): State<Sim>, Json(req): Json<LimitsRequest>) -> StatusCode {
     let mut s = sim.lock();
     let l = &mut s.limits;
-    let ms = Duration::from_millis;
+    // Capped, so a deadline computed from a lifetime never overflows.
+    let ms = |v: u64| Duration::from_millis(v).min(crate::clock::MAX_ADVANCE);
     if let Some(v) = req.confirmation_ttl_ms {
         l.confirmation_ttl = ms(v);
     }
@@ -161,7 +190,7 @@ pub async fn set_account(State(sim): State<Sim>, Json(req): Json<AccountRequest>
         None => {}
     }
     if req.code_blocked == Some(true) {
-        let until = Instant::now() + s.limits.code_block;
+        let until = s.now() + s.limits.code_block;
         s.code_blocked_until.insert(id, until);
     }
     StatusCode::NO_CONTENT.into_response()
@@ -187,6 +216,24 @@ pub async fn touch(State(sim): State<Sim>, Json(req): Json<TouchRequest>) -> Res
     }
 }
 
+/// `POST /__sim/clock` with `{"advanceMs": N}`: the clock moves on; answers how far ahead
+/// of real time it is and its time now.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClockRequest {
+    advance_ms: u64,
+}
+
+pub async fn advance_clock(State(sim): State<Sim>, Json(req): Json<ClockRequest>) -> Response {
+    let ahead = sim.clock().advance(Duration::from_millis(req.advance_ms));
+    let now = sim.clock().now_utc().format(&Rfc3339).unwrap_or_default();
+    Json(serde_json::json!({
+        "aheadMs": u64::try_from(ahead.as_millis()).unwrap_or(u64::MAX),
+        "now": now,
+    }))
+    .into_response()
+}
+
 impl Sim {
     /// The last confirmation code sent to `login` (what the user's phone would show).
     pub fn last_code(&self, login: &str) -> Option<String> {
@@ -208,25 +255,39 @@ impl Sim {
     /// Sets (or clears) the fault the next requests meet. A login failure waits for the
     /// next logins (`remaining` counts logins) and leaves other requests alone.
     pub fn set_fault(&self, fault: Option<Fault>, remaining: Option<u32>) {
+        self.arm(fault, remaining, 0);
+    }
+
+    /// Sets a fault that starts after `after` more API requests have been answered
+    /// normally: a failure in the middle of a sync. `remaining` as in [`Sim::set_fault`].
+    /// A login failure does not wait; it is set as by [`Sim::set_fault`].
+    pub fn fail_after(&self, after: u32, fault: Fault, remaining: Option<u32>) {
+        self.arm(Some(fault), remaining, after);
+    }
+
+    /// Both of the above under one lock, so no request sees half of it.
+    fn arm(&self, fault: Option<Fault>, remaining: Option<u32>, after: u32) {
         let mut s = self.lock();
         match fault {
             Some(Fault::LoginError { error }) => s.login_fault = Some((error, remaining)),
             None => {
                 s.fault = None;
                 s.fault_remaining = None;
+                s.fault_after = 0;
                 s.login_fault = None;
             }
             other => {
                 s.fault = other;
                 s.fault_remaining = remaining;
+                s.fault_after = after;
             }
         }
     }
 
     /// Ends every confirmation code, authorization code or session at once.
     pub fn expire(&self, what: Expirable) {
-        let now = Instant::now();
         let mut s = self.lock();
+        let now = s.now();
         match what {
             Expirable::ConfirmationCodes => {
                 for p in s.pending.values_mut() {
@@ -282,87 +343,5 @@ impl Sim {
         }
         s.touched.insert(id, start + changed.len());
         Some(changed)
-    }
-}
-
-/// Applies the current fault to a portal or ESIA request. API paths get JSON bodies, pages
-/// get HTML; both carry a stable code (`http_500`, `maintenance`, …).
-pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
-    let fault = sim.lock().take_fault();
-    let api = request.uri().path().starts_with("/api/");
-    match fault {
-        Some(Fault::Status { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let code = match status.as_u16() {
-                500 => "http_500",
-                502 => "http_502",
-                503 => "http_503",
-                504 => "http_504",
-                _ => "http_error",
-            };
-            if api {
-                return crate::api::error(
-                    status,
-                    code,
-                    format!("Сервис временно недоступен (ошибка {})", status.as_u16()),
-                );
-            }
-            (
-                status,
-                Html(page(
-                    Site::Portal,
-                    "Ошибка сервера",
-                    &format!(
-                        r#"<h1 data-testid="error" data-error-code="{code}">Сервис временно недоступен</h1><p>Ошибка {}. Повторите попытку позже.</p>"#,
-                        status.as_u16()
-                    ),
-                )),
-            )
-                .into_response()
-        }
-        Some(Fault::Maintenance) => {
-            if api {
-                let mut r = crate::api::error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "maintenance",
-                    "Проводятся плановые технические работы",
-                );
-                r.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from_static("1800"),
-                );
-                return r;
-            }
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [("retry-after", "1800")],
-                Html(page(
-                    Site::Portal,
-                    "Технические работы",
-                    r#"<h1 data-testid="maintenance" data-error-code="maintenance">Проводятся плановые технические работы</h1><p>Портал будет доступен через 30 минут.</p>"#,
-                )),
-            )
-                .into_response()
-        }
-        Some(Fault::Slow { delay_ms }) => {
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-            next.run(request).await
-        }
-        Some(Fault::ClockSkew { seconds }) => {
-            let mut response = next.run(request).await;
-            let now = std::time::SystemTime::now();
-            let shifted = if seconds >= 0 {
-                now + Duration::from_secs(seconds.unsigned_abs())
-            } else {
-                now - Duration::from_secs(seconds.unsigned_abs())
-            };
-            if let Ok(value) = httpdate::fmt_http_date(shifted).parse() {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::DATE, value);
-            }
-            response
-        }
-        Some(Fault::SessionExpired | Fault::LoginError { .. }) | None => next.run(request).await,
     }
 }

@@ -12,7 +12,6 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::time::Instant;
 
 pub const CLIENT_ID: &str = "ELPTS";
 pub const AUTHORIZE_PATH: &str = "/esia/aas/oauth2/v2/ac";
@@ -221,7 +220,9 @@ fn login_form(flow: &str, error: Option<EsiaError>) -> String {
     )
 }
 
-fn code_form(flow: &str, error: Option<EsiaError>) -> String {
+/// The code form. There is no phone behind the stand-in: the page itself shows the code,
+/// as demo sites do, so nobody needs a log to log in (and no log holds a code).
+fn code_form(flow: &str, code: &str, error: Option<EsiaError>) -> String {
     let error = inline_error(error);
     page(
         Site::Esia,
@@ -229,6 +230,7 @@ fn code_form(flow: &str, error: Option<EsiaError>) -> String {
         &format!(
             r#"<h1>Введите код из SMS</h1>{error}
 <p>Код отправлен на ваш телефон. Он действует 5 минут.</p>
+<p class="notice" data-testid="esia-sandbox-code" data-code="{code}">Песочница: ваш код <strong>{code}</strong></p>
 <form method="post" action="/esia/confirm">
 <input type="hidden" name="flow" value="{flow}">
 <label for="code">Код</label>
@@ -236,6 +238,7 @@ fn code_form(flow: &str, error: Option<EsiaError>) -> String {
 <button type="submit" data-testid="esia-code-submit">Продолжить</button>
 </form>"#,
             flow = esc(flow),
+            code = esc(code),
         ),
     )
 }
@@ -305,10 +308,8 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
     if s.blocked.contains(&user.id) {
         return EsiaError::AccountBlocked.into_response();
     }
-    if s.code_blocked_until
-        .get(&user.id)
-        .is_some_and(|t| *t > Instant::now())
-    {
+    let now = s.now();
+    if s.code_blocked_until.get(&user.id).is_some_and(|t| *t > now) {
         return EsiaError::CodeBlocked.into_response();
     }
     if user.password != f.password {
@@ -329,18 +330,17 @@ pub async fn login(State(sim): State<Sim>, Form(f): Form<LoginForm>) -> Response
         return EsiaError::NotConfirmed.into_response();
     }
     let code = six_digits();
-    // What a phone would receive: in the log, and through the test-only endpoint.
-    tracing::info!(login = %f.login, %code, "portal-sim: confirmation code sent");
+    // What a phone would receive: on the code page, and for tests through `Sim::last_code`.
     for l in &user.logins {
         s.last_codes
             .insert(crate::state::normalize_login(l), code.clone());
     }
     if let Some(p) = s.pending.get_mut(&f.flow) {
         p.user = Some(user.id);
-        p.code = Some((code, Instant::now() + limits.confirmation_ttl));
+        p.code = Some((code.clone(), now + limits.confirmation_ttl));
         p.code_attempts = 0;
     }
-    Html(code_form(&f.flow, None)).into_response()
+    Html(code_form(&f.flow, &code, None)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -364,7 +364,8 @@ pub async fn confirm(State(sim): State<Sim>, Form(f): Form<ConfirmForm>) -> Resp
         }
         _ => None,
     };
-    if forced == Some(LoginFailure::CodeExpired) || Instant::now() >= expires {
+    let now = s.now();
+    if forced == Some(LoginFailure::CodeExpired) || now >= expires {
         s.pending.remove(&f.flow);
         return EsiaError::CodeExpired.into_response();
     }
@@ -372,7 +373,7 @@ pub async fn confirm(State(sim): State<Sim>, Form(f): Form<ConfirmForm>) -> Resp
         let attempts = p.code_attempts + 1;
         if attempts >= s.limits.max_code_attempts {
             s.pending.remove(&f.flow);
-            let until = Instant::now() + s.limits.code_block;
+            let until = now + s.limits.code_block;
             s.code_blocked_until.insert(user, until);
             return EsiaError::CodeBlocked.into_response();
         }
@@ -381,7 +382,7 @@ pub async fn confirm(State(sim): State<Sim>, Form(f): Form<ConfirmForm>) -> Resp
         }
         return (
             StatusCode::UNAUTHORIZED,
-            Html(code_form(&f.flow, Some(EsiaError::WrongCode))),
+            Html(code_form(&f.flow, &code, Some(EsiaError::WrongCode))),
         )
             .into_response();
     }
@@ -424,7 +425,7 @@ fn finish(sim: &Sim, flow: &str, allowed: bool) -> Response {
     if allowed {
         s.consent.insert(user);
         let code = token(24);
-        let expires = Instant::now() + s.limits.auth_code_ttl;
+        let expires = s.now() + s.limits.auth_code_ttl;
         s.auth_codes.insert(
             code.clone(),
             AuthCode {

@@ -42,6 +42,7 @@ input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; p
 button, a.button {{ margin-top: 20px; background: {color}; color: #fff; border: 0; padding: 12px 20px; border-radius: 8px; font-size: 16px; cursor: pointer; text-decoration: none; display: inline-block; }}
 button.secondary {{ background: #e6e9ee; color: #1d2733; }}
 .error {{ background: #fde8e8; color: #8a1c1c; padding: 12px 16px; border-radius: 8px; }}
+.notice {{ background: #fff4ce; color: #4d3b00; padding: 12px 16px; border-radius: 8px; font-size: 18px; }}
 table {{ width: 100%; border-collapse: collapse; }} td, th {{ text-align: left; padding: 8px; border-bottom: 1px solid #e6e9ee; font-size: 14px; }}
 </style></head>
 <body><header>{header}</header><main>{body}</main></body></html>"#,

@@ -1,27 +1,49 @@
 //! portal-sim: a local stand-in for Gosuslugi (ESIA) and the ePTS portal.
 //!
-//! It binds to loopback only and serves:
+//! It binds to loopback only, answers only requests addressed to its own loopback address
+//! (`Host`), and serves:
 //! - the portal's start page, «Войти через Госуслуги» (`/login`) and the OAuth callback;
-//! - a Gosuslugi-like login (`/esia/...`): login and password, a confirmation code, consent,
-//!   and the failures users meet, with `ESIA-007xxx` codes;
-//! - the cabinet's pages (list, record card, «Скачать PDF», application form, IPC probe)
-//!   and its JSON API (`/api/v1/...`, docs/portal-protocol/openapi.json);
-//! - extract PDFs with an embedded Cyrillic font;
-//! - test-only controls (`/__sim/...`): confirmation codes, faults, expiry, limits,
-//!   account states, record changes.
+//! - a Gosuslugi-like login (`/esia/...`): login and password, a confirmation code (shown
+//!   on its own page: there is no phone), consent, and the failures users meet, with
+//!   `ESIA-007xxx` codes;
+//! - the cabinet's pages (list, record card, «Скачать PDF», application form) and its JSON
+//!   API (`/api/v1/...`, docs/portal-protocol/openapi.json);
+//! - extract PDFs with an embedded Cyrillic font.
+//!
+//! With the `test-controls` feature, `start` and its kin also serve what only tests may
+//! reach: the controls (`/__sim/...`: confirmation codes, faults, expiry, limits, account
+//! states, record changes, the clock), the IPC probe and the navigation test pages, and TLS.
+//! [`start_sandbox`], which the app runs when no portal is configured, serves none of it
+//! whatever the features.
 
 mod api;
 mod cabinet;
+mod clock;
+#[cfg(feature = "test-controls")]
 mod control;
 pub mod data;
 mod esia;
 pub mod extract;
+#[cfg(feature = "test-controls")]
+mod faults;
+mod host;
 mod html;
+#[cfg(feature = "test-controls")]
+mod navigation;
 mod portal;
+#[cfg(feature = "test-controls")]
+mod probe;
 mod state;
+#[cfg(feature = "test-controls")]
 mod tls;
 
+pub use clock::Clock;
+#[cfg(feature = "test-controls")]
+pub use clock::MAX_ADVANCE;
+#[cfg(feature = "test-controls")]
 pub use control::Expirable;
+#[cfg(feature = "test-controls")]
+pub use faults::OVERSIZED_JSON_BYTES;
 pub use state::{Fault, Limits, LoginFailure, Sim};
 
 use axum::Router;
@@ -29,6 +51,7 @@ use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
+use host::OwnAddress;
 use serde::Serialize;
 use std::net::{Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
@@ -45,9 +68,19 @@ pub struct Health {
 
 const START_PAGE: &str = include_str!("pages/start.html");
 
-/// The HTTP routes of the stand-in.
-pub fn router(sim: Sim) -> Router {
-    let mut faulty = Router::new()
+/// What a stand-in serves besides the portal itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The portal and `/health`, nothing else: the app's sandbox.
+    Sandbox,
+    /// Also faults, the `/__sim/…` controls and the test pages.
+    #[cfg(feature = "test-controls")]
+    Tests,
+}
+
+/// The routes of the portal and ESIA themselves: what a real portal has.
+fn portal_routes() -> Router<Sim> {
+    let mut routes = Router::new()
         .route("/", get(start_page))
         .route("/login", get(portal::login))
         .route("/callback", get(portal::callback))
@@ -65,32 +98,34 @@ pub fn router(sim: Sim) -> Router {
                 .layer(DefaultBodyLimit::max(40 * 1024 * 1024)),
         )
         .route("/cabinet/applications/new", get(cabinet::application_form))
-        .route("/cabinet/probe", get(cabinet::cabinet_probe))
-        .route("/probe", get(cabinet::probe))
         .route(esia::AUTHORIZE_PATH, get(esia::authorize))
         .route("/esia/login", post(esia::login))
         .route("/esia/confirm", post(esia::confirm))
         .route("/esia/consent", post(esia::consent));
     for (path, route) in api::routes() {
-        faulty = faulty.route(path, route);
+        routes = routes.route(path, route);
     }
-    let faulty = faulty.layer(axum::middleware::from_fn_with_state(
-        sim.clone(),
-        control::faults,
-    ));
-    Router::new()
-        .merge(faulty)
-        .route("/health", get(health))
-        .route("/__sim/code", get(control::last_code))
-        .route(
-            "/__sim/fault",
-            post(control::set_fault).delete(control::clear_fault),
-        )
-        .route("/__sim/expire", post(control::expire))
-        .route("/__sim/limits", post(control::set_limits))
-        .route("/__sim/account", post(control::set_account))
-        .route("/__sim/touch", post(control::touch))
-        .with_state(sim)
+    routes
+}
+
+/// The HTTP routes of a stand-in listening at `own`.
+fn router(sim: Sim, own: OwnAddress, mode: Mode) -> Router {
+    let routes = match mode {
+        Mode::Sandbox => portal_routes(),
+        #[cfg(feature = "test-controls")]
+        Mode::Tests => portal_routes()
+            .layer(axum::middleware::from_fn_with_state(
+                sim.clone(),
+                faults::faults,
+            ))
+            // Controls and test pages are never faulted: a test must always reach them.
+            .merge(control::routes())
+            .merge(probe::routes())
+            .merge(navigation::routes()),
+    };
+    routes.route("/health", get(health)).with_state(sim).layer(
+        axum::middleware::from_fn_with_state(own, host::own_host_only),
+    )
 }
 
 /// The paths of the JSON API, as the router serves them (for the OpenAPI check).
@@ -146,6 +181,11 @@ impl Running {
     /// The stand-in's state, for tests that set faults or read codes in-process.
     pub fn sim(&self) -> &Sim {
         &self.sim
+    }
+
+    /// The stand-in's clock (tests move it on with `Clock::advance`).
+    pub fn clock(&self) -> &Clock {
+        self.sim.clock()
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234/` (`https://` with TLS).
@@ -223,21 +263,36 @@ pub async fn identify(base_url: &str) -> bool {
     }
 }
 
-/// Starts the stand-in on `127.0.0.1:port` (port 0 picks a free one) on the current
-/// tokio runtime, with ESIA's usual limits.
+/// Starts the sandbox on `127.0.0.1:port` (port 0 picks a free one) on the current tokio
+/// runtime: the portal with ESIA's usual limits and nothing else. No controls, faults or
+/// test pages, whatever features the crate was built with; the app runs this one.
+pub async fn start_sandbox(port: u16) -> std::io::Result<Running> {
+    launch(port, Limits::default(), Mode::Sandbox).await
+}
+
+/// Starts the stand-in for tests on `127.0.0.1:port` (port 0 picks a free one) on the
+/// current tokio runtime, with ESIA's usual limits, the `/__sim/…` controls, faults and
+/// the test pages.
+#[cfg(feature = "test-controls")]
 pub async fn start(port: u16) -> std::io::Result<Running> {
     start_with(port, Limits::default()).await
 }
 
-/// Serves the sim on `listener` until the returned sender is dropped or fired.
-fn serve<L>(listener: L, sim: Sim) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)
+/// [`start`] with other lifetimes and limits.
+#[cfg(feature = "test-controls")]
+pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
+    launch(port, limits, Mode::Tests).await
+}
+
+/// Serves `router` on `listener` until the returned sender is dropped or fired.
+fn serve<L>(listener: L, router: Router) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)
 where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router(sim))
+        axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
@@ -246,13 +301,17 @@ where
     (tx, task)
 }
 
-/// [`start`] with other lifetimes and limits (tests shorten the code lifetime).
-pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
+/// Binds `127.0.0.1:port` and serves plain HTTP.
+async fn launch(port: u16, limits: Limits, mode: Mode) -> std::io::Result<Running> {
     let sim = Sim::new(limits);
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = listener.local_addr()?;
-    let (tx, task) = serve(listener, sim.clone());
-    tracing::info!(%addr, "portal-sim listening");
+    let own = OwnAddress {
+        port: addr.port(),
+        tls: false,
+    };
+    let (tx, task) = serve(listener, router(sim.clone(), own, mode));
+    tracing::info!(%addr, ?mode, "portal-sim listening");
     Ok(Running {
         addr,
         sim,
@@ -266,13 +325,18 @@ pub async fn start_with(port: u16, limits: Limits) -> std::io::Result<Running> {
 /// [`start_with`] over TLS: a test CA is generated for this run ([`Running::ca_pem`]) and
 /// the server presents a certificate for `127.0.0.1` and `localhost` signed by it. Cookies
 /// are `Secure` and the OAuth `redirect_uri` is `https://…/callback`.
+#[cfg(feature = "test-controls")]
 pub async fn start_tls(port: u16, limits: Limits) -> std::io::Result<Running> {
     let ca = tls::test_ca()?;
     let sim = Sim::serving(limits, true);
     let tcp = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let (listener, acceptor) = tls::listen(tcp, ca.config)?;
     let addr = axum::serve::Listener::local_addr(&listener)?;
-    let (tx, task) = serve(listener, sim.clone());
+    let own = OwnAddress {
+        port: addr.port(),
+        tls: true,
+    };
+    let (tx, task) = serve(listener, router(sim.clone(), own, Mode::Tests));
     tracing::info!(%addr, "portal-sim listening with TLS");
     Ok(Running {
         addr,
@@ -290,7 +354,7 @@ mod tests {
 
     #[tokio::test]
     async fn serves_health_and_start_page_on_loopback() -> anyhow::Result<()> {
-        let sim = start(0).await?;
+        let sim = start_sandbox(0).await?;
         assert!(sim.addr().ip().is_loopback());
 
         let health: serde_json::Value = reqwest::get(format!("{}health", sim.url()))
@@ -308,6 +372,10 @@ mod tests {
         assert!(
             identify(&sim.url()).await,
             "the stand-in must identify itself"
+        );
+        assert!(
+            identify(&format!("http://localhost:{}/", sim.addr().port())).await,
+            "by either loopback name"
         );
         assert!(
             !identify("https://example.invalid/").await,

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::time::Instant;
 
 pub const SESSION_COOKIE: &str = "JSESSIONID";
 const STATE_COOKIE: &str = "portal_state";
@@ -37,11 +36,7 @@ fn secure(sim: &Sim) -> &'static str {
 /// The user of the request's session, if it has a live one (each request extends it).
 pub fn session_user(sim: &Sim, headers: &HeaderMap) -> Option<u32> {
     let id = cookie(headers, SESSION_COOKIE)?;
-    let mut s = sim.lock();
-    if matches!(s.fault, Some(crate::state::Fault::SessionExpired)) {
-        return None;
-    }
-    s.touch_session(&id)
+    sim.lock().touch_session(&id)
 }
 
 /// «Войти через Госуслуги»: remembers a `state` and sends the browser to ESIA.
@@ -245,7 +240,7 @@ pub async fn callback(
     let Some(issued) = spent.filter(|_| forced != Some(LoginFailure::AuthCodeInvalid)) else {
         return portal_error(PortalFailure::AuthCodeInvalid);
     };
-    if Instant::now() >= issued.expires {
+    if s.now() >= issued.expires {
         return portal_error(PortalFailure::AuthCodeExpired);
     }
     if issued.redirect_uri != registered_redirect(&sim, &headers) {

@@ -1,6 +1,7 @@
 //! The stand-in's memory: pending logins, one-time codes, sessions, faults.
 //! Everything lives in one mutex; the stand-in serves one person's tests at a time.
 
+use crate::clock::Clock;
 use crate::data::{self, User};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -63,7 +64,7 @@ pub struct SessionEntry {
     pub expires: Instant,
 }
 
-/// A fault the next requests to the portal meet.
+/// A fault the next requests to the portal meet (docs/portal-protocol/README.md).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Fault {
@@ -79,6 +80,23 @@ pub enum Fault {
     ClockSkew { seconds: i64 },
     /// The next logins fail with this failure, at the step where it happens.
     LoginError { error: LoginFailure },
+    /// 403 `forbidden`: the portal denies access.
+    Forbidden,
+    /// Another 4xx (400, 409, 422, …; anything else gives 400) with the code `rejected`.
+    Rejected { status: u16 },
+    /// API only: 200 with a JSON body cut off in the middle.
+    MalformedJson,
+    /// API only: 200 with a JSON body of more than 8 MiB, streamed without
+    /// `Content-Length`.
+    OversizedJson,
+    /// The list (`GET /api/v1/epts`) only: the real page, but `total` says this.
+    ListTotal { total: u64 },
+    /// The list only: every page repeats the first one and `total` says a million, so
+    /// paging never ends by itself.
+    ListRepeats,
+    /// A record (`GET /api/v1/epts/{number}`) only: its `vehicleEPassportId` is another
+    /// number than the one asked for.
+    WrongRecord,
 }
 
 /// A login failure that the fault control can force (docs/portal-protocol/README.md).
@@ -123,9 +141,15 @@ pub struct Inner {
     pub code_blocked_until: HashMap<u32, Instant>,
     /// The last confirmation code sent to each login (what a phone would receive).
     pub last_codes: HashMap<String, String>,
+    #[cfg(feature = "test-controls")]
     pub fault: Option<Fault>,
     /// How many more requests meet the fault (`None`: until cleared).
+    #[cfg(feature = "test-controls")]
     pub fault_remaining: Option<u32>,
+    /// API requests that still pass untouched before the fault starts (a failure in the
+    /// middle of a sync).
+    #[cfg(feature = "test-controls")]
+    pub fault_after: u32,
     /// A forced login failure and how many more logins meet it (`None`: until cleared).
     pub login_fault: Option<(LoginFailure, Option<u32>)>,
     /// Lifetimes and limits; the test-only control may change them at run time.
@@ -133,9 +157,12 @@ pub struct Inner {
     /// The last `updatedAt` handed out, so every change gets a later one.
     pub last_update: Option<time::OffsetDateTime>,
     /// Per user: how far `/__sim/touch` has gone through the list.
+    #[cfg(feature = "test-controls")]
     pub touched: HashMap<u32, usize>,
     /// Applications sent through the cabinet's form.
     pub applications: Vec<crate::cabinet::Application>,
+    /// The same clock as [`Sim::clock`], for deadlines computed under the lock.
+    pub clock: Clock,
 }
 
 /// Shared state of one running stand-in.
@@ -144,6 +171,7 @@ pub struct Sim {
     inner: Arc<Mutex<Inner>>,
     /// Served over TLS (the stand-in's URLs are `https://`).
     tls: bool,
+    clock: Clock,
 }
 
 impl Sim {
@@ -159,15 +187,23 @@ impl Sim {
             .filter(|u| u.state == data::AccountState::Blocked)
             .map(|u| u.id)
             .collect();
+        let clock = Clock::default();
         Self {
             inner: Arc::new(Mutex::new(Inner {
                 users,
                 blocked,
                 limits,
+                clock: clock.clone(),
                 ..Inner::default()
             })),
             tls,
+            clock,
         }
+    }
+
+    /// The stand-in's clock: real time unless a test moved it on (`Clock::advance`).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// `https` when the stand-in serves TLS, else `http`. Needs no lock: handlers ask it
@@ -177,7 +213,7 @@ impl Sim {
     }
 
     /// The state; a panic in another handler never makes the stand-in unusable.
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -190,17 +226,23 @@ impl Inner {
             .find(|u| u.logins.iter().any(|l| normalize_login(l) == wanted))
     }
 
+    /// Now, on the stand-in's clock.
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
     pub fn user(&self, id: u32) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
     }
 
+    #[cfg(feature = "test-controls")]
     pub fn user_mut(&mut self, id: u32) -> Option<&mut User> {
         self.users.iter_mut().find(|u| u.id == id)
     }
 
     /// The user of a live session, moving its idle deadline forward.
     pub fn touch_session(&mut self, id: &str) -> Option<u32> {
-        let now = Instant::now();
+        let now = self.now();
         let idle = self.limits.session_idle;
         let entry = self.sessions.get_mut(id)?;
         if entry.expires <= now {
@@ -214,7 +256,7 @@ impl Inner {
     /// Opens a session for `user`; returns the cookie value.
     pub fn open_session(&mut self, user: u32) -> String {
         let id = token(24);
-        let expires = Instant::now() + self.limits.session_idle;
+        let expires = self.now() + self.limits.session_idle;
         self.sessions
             .insert(id.clone(), SessionEntry { user, expires });
         id
@@ -238,8 +280,9 @@ impl Inner {
 
     /// A new `updatedAt`: now, and always later than every stamp and every `serverTime`
     /// handed out before, so a client whose cursor is a `serverTime` never misses a change.
+    #[cfg(feature = "test-controls")]
     pub fn next_update_stamp(&mut self) -> time::OffsetDateTime {
-        let now = now_ms();
+        let now = self.now_ms();
         let stamp = match self.last_update {
             Some(last) if last >= now => last + time::Duration::milliseconds(1),
             _ => now,
@@ -251,15 +294,34 @@ impl Inner {
     /// The `serverTime` of a list answer: never earlier than a stamp already handed out
     /// (every change so far is in the answer), and every later change gets a later stamp.
     pub fn server_time(&mut self) -> time::OffsetDateTime {
-        let now = now_ms();
+        let now = self.now_ms();
         let t = self.last_update.map_or(now, |last| last.max(now));
         self.last_update = Some(t);
         t
     }
 
-    /// Takes the next request's fault, counting it down.
-    pub fn take_fault(&mut self) -> Option<Fault> {
+    /// The current UTC time on the stand-in's clock, cut to milliseconds.
+    fn now_ms(&self) -> time::OffsetDateTime {
+        let now = self.clock.now_utc();
+        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+            .unwrap_or(now)
+    }
+
+    /// Takes the fault a request to `path` meets, counting it down. API requests first
+    /// count down `fault_after`; a fault meant for other requests leaves this one alone and
+    /// is not spent by it.
+    #[cfg(feature = "test-controls")]
+    pub fn take_fault(&mut self, path: &str) -> Option<Fault> {
         let fault = self.fault.clone()?;
+        if self.fault_after > 0 {
+            if is_api(path) {
+                self.fault_after -= 1;
+            }
+            return None;
+        }
+        if !fault.strikes(path) {
+            return None;
+        }
         match &mut self.fault_remaining {
             Some(0) => {
                 self.fault = None;
@@ -275,11 +337,38 @@ impl Inner {
     }
 }
 
-/// The current UTC time, cut to milliseconds.
-fn now_ms() -> time::OffsetDateTime {
-    let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now)
+/// Whether `path` is the JSON API's.
+#[cfg(feature = "test-controls")]
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// `/api/v1/epts/{number}`: one record, not its history or extract.
+#[cfg(feature = "test-controls")]
+pub fn is_record(path: &str) -> bool {
+    path.strip_prefix("/api/v1/epts/")
+        .is_some_and(|number| !number.is_empty() && !number.contains('/'))
+}
+
+#[cfg(feature = "test-controls")]
+impl Fault {
+    /// Whether the fault strikes a request to `path` (the others neither meet nor spend it).
+    pub fn strikes(&self, path: &str) -> bool {
+        match self {
+            Fault::Status { .. }
+            | Fault::Maintenance
+            | Fault::Slow { .. }
+            | Fault::SessionExpired
+            | Fault::ClockSkew { .. }
+            | Fault::Forbidden
+            | Fault::Rejected { .. } => true,
+            Fault::MalformedJson | Fault::OversizedJson => is_api(path),
+            Fault::ListTotal { .. } | Fault::ListRepeats => path == "/api/v1/epts",
+            Fault::WrongRecord => is_record(path),
+            // Spent by logins, at their own steps.
+            Fault::LoginError { .. } => false,
+        }
+    }
 }
 
 /// Logins are typed in many ways: `8 999 000-00-01`, `Owner@Example.ru`, `112-233-445 95`.

@@ -4,6 +4,9 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::time::Duration;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 mod common;
 
@@ -185,6 +188,68 @@ async fn a_record_carries_every_extract_field_and_its_journal() -> Result {
     let (status, body) = get_json(&sim, &browser()?, "api/v1/epts/164301027000101/extract").await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "session_expired");
+    Ok(())
+}
+
+#[tokio::test]
+async fn server_time_and_new_stamps_follow_the_clock() -> Result {
+    let sim = portal_sim::start(0).await?;
+    let b = dealer(&sim).await?;
+    let year = Duration::from_secs(366 * 24 * 3600);
+    let (_, before) = get_json(&sim, &b, "api/v1/epts?size=1").await?;
+    sim.clock().advance(year);
+    let (status, _) = get_json(&sim, &b, "api/v1/epts?size=1").await?;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a year idle ends the session"
+    );
+    let b = dealer(&sim).await?;
+    let (_, after) = get_json(&sim, &b, "api/v1/epts?size=1").await?;
+    let parse = |v: &Value| -> Result<OffsetDateTime> {
+        Ok(OffsetDateTime::parse(
+            v["serverTime"].as_str().ok_or("serverTime")?,
+            &Rfc3339,
+        )?)
+    };
+    let gap = parse(&after)? - parse(&before)?;
+    assert!(gap >= time::Duration::days(366), "{gap}");
+    let touched = sim.sim().touch(DEALER, 1).ok_or("touch")?;
+    let (_, record) = get_json(&sim, &b, &format!("api/v1/epts/{}", touched[0])).await?;
+    let updated =
+        OffsetDateTime::parse(record["updatedAt"].as_str().ok_or("updatedAt")?, &Rfc3339)?;
+    assert!(updated > parse(&after)?, "{updated}");
+
+    // The extract says when it was made, by the same clock.
+    let pdf = b
+        .get(format!("{}api/v1/epts/{}/extract", sim.url(), touched[0]))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let dir = tempdir()?;
+    let path = dir.join("extract.pdf");
+    std::fs::write(&path, &pdf)?;
+    match tool(
+        "pdftotext",
+        &["-layout", path.to_str().ok_or("utf-8 path")?, "-"],
+    ) {
+        Some(out) => {
+            let text = String::from_utf8(out.stdout)?;
+            let now = sim.clock().now_utc();
+            let day = |t: OffsetDateTime| {
+                format!("{:02}.{:02}.{}", t.day(), u8::from(t.month()), t.year())
+            };
+            // Around midnight the extract may carry the day before.
+            let days = [day(now), day(now - time::Duration::minutes(5))];
+            assert!(
+                days.iter().any(|d| text.contains(d.as_str())),
+                "the extract is dated {days:?}:\n{text}"
+            );
+        }
+        None => eprintln!("pdftotext not installed: date check skipped"),
+    }
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 

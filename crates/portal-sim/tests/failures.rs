@@ -1,7 +1,7 @@
 //! Every login and portal failure from DOMAIN.md, on demand: forced through the fault
 //! control, set per account, or met for real; each page carries its stable code.
 
-use portal_sim::{Limits, Running};
+use portal_sim::Running;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use std::time::Duration;
@@ -217,26 +217,25 @@ async fn codes_and_sessions_expire_on_demand_without_waiting() -> Result {
 
 #[tokio::test]
 async fn idle_sessions_end_and_temporary_code_blocks_lift() -> Result {
-    let sim = portal_sim::start_with(
-        0,
-        Limits {
-            session_idle: Duration::from_millis(1000),
-            code_block: Duration::from_millis(1000),
-            ..Limits::default()
-        },
-    )
-    .await?;
+    // ESIA's own limits: 30 minutes idle, a 15-minute block. The clock jumps; nobody waits.
+    let sim = portal_sim::start(0).await?;
+    let clock = sim.clock();
     let b = logged_in(&sim, OWNER, OWNER_PASS).await?;
-    // Each request moves the idle deadline on.
+    // Each request moves the idle deadline on: 3 × 20 minutes apart is an hour in all.
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        clock.advance(Duration::from_secs(20 * 60));
         assert_eq!(get_json(&sim, &b, "api/v1/me").await?.0, StatusCode::OK);
     }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(29 * 60));
     assert_eq!(
         get_json(&sim, &b, "api/v1/me").await?.0,
-        StatusCode::UNAUTHORIZED
+        StatusCode::OK,
+        "29 idle minutes are not 30"
     );
+    clock.advance(Duration::from_secs(30 * 60 + 1));
+    let (status, body) = get_json(&sim, &b, "api/v1/me").await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "session_expired");
 
     let b = browser()?;
     let mut page = to_code_step(&sim, &b, OWNER, OWNER_PASS).await?;
@@ -244,18 +243,94 @@ async fn idle_sessions_end_and_temporary_code_blocks_lift() -> Result {
         page = confirm(&sim, &b, &page.body, "999999x").await?;
     }
     assert_eq!(error_code(&page.body), Some("ESIA-007005"));
+    clock.advance(Duration::from_secs(14 * 60));
     let again = to_code_step(&sim, &b, OWNER, OWNER_PASS).await?;
     assert_eq!(
         error_code(&again.body),
         Some("ESIA-007005"),
-        "still blocked"
+        "still blocked after 14 minutes"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(60));
     let after = to_code_step(&sim, &b, OWNER, OWNER_PASS).await?;
     assert!(
         after.body.contains("esia-code-input"),
-        "the block lifts: {}",
+        "the block lifts after 15 minutes: {}",
         after.body
+    );
+
+    // The same clock over HTTP, for tests outside the process.
+    let moved: serde_json::Value = plain(&sim)?
+        .post(format!("{}__sim/clock", sim.url()))
+        .json(&json!({ "advanceMs": 1000 }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ahead = moved["aheadMs"].as_u64().ok_or("aheadMs")?;
+    assert_eq!(ahead, (3 * 20 + 29 + 30 + 14 + 1) * 60 * 1000 + 1000 + 1000);
+    assert!(moved["now"].as_str().is_some_and(|t| t.ends_with('Z')));
+    Ok(())
+}
+
+#[tokio::test]
+async fn codes_expire_when_their_lifetime_has_passed_on_the_clock() -> Result {
+    let sim = portal_sim::start(0).await?;
+    let clock = sim.clock();
+
+    // A confirmation code lives 5 minutes.
+    let b = browser()?;
+    let page = to_code_step(&sim, &b, OWNER, OWNER_PASS).await?;
+    let code = code_for(&sim, OWNER).await?;
+    clock.advance(Duration::from_secs(4 * 60 + 59));
+    let in_time = confirm(&sim, &b, &page.body, &code).await?;
+    assert!(
+        in_time.body.contains("esia-consent-allow"),
+        "{}",
+        in_time.body
+    );
+    let consent_flow = flow(&in_time.body)?;
+    let cabinet = send(
+        b.post(format!("{}esia/consent", sim.url()))
+            .form(&[("flow", consent_flow.as_str()), ("decision", "allow")]),
+    )
+    .await?;
+    assert!(cabinet.url.ends_with("/cabinet"), "{}", cabinet.url);
+    let page = to_code_step(&sim, &browser()?, OWNER, OWNER_PASS).await?;
+    let code = code_for(&sim, OWNER).await?;
+    clock.advance(Duration::from_secs(5 * 60));
+    let late = confirm(&sim, &browser()?, &page.body, &code).await?;
+    assert_eq!(error_code(&late.body), Some("ESIA-007007"));
+
+    // So does an authorization code that waits before the callback.
+    let manual = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let to_esia = manual.get(format!("{}login", sim.url())).send().await?;
+    let form = send(manual.get(to_esia.headers()["location"].to_str()?)).await?;
+    let f = flow(&form.body)?;
+    let code_page = send(manual.post(format!("{}esia/login", sim.url())).form(&[
+        ("flow", f.as_str()),
+        ("login", OWNER),
+        ("password", OWNER_PASS),
+    ]))
+    .await?;
+    assert!(code_page.body.contains("esia-code-input"));
+    let code = code_for(&sim, OWNER).await?;
+    // Consent was given before: the confirmation goes straight back to the portal.
+    let back = manual
+        .post(format!("{}esia/confirm", sim.url()))
+        .form(&[("flow", f.as_str()), ("code", code.as_str())])
+        .send()
+        .await?;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let callback = back.headers()["location"].to_str()?.to_owned();
+    assert!(callback.contains("/callback?code="), "{callback}");
+    clock.advance(Duration::from_secs(5 * 60));
+    let stale = manual.get(&callback).send().await?;
+    assert_eq!(
+        stale.headers()["location"].to_str()?,
+        "/error?code=ESIA-007019&reason=expired"
     );
     Ok(())
 }

@@ -9,18 +9,19 @@ import { Channel, convertFileSrc, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { ArchiveStatus } from './bindings/ArchiveStatus';
 import type { BackupDone } from './bindings/BackupDone';
-import type { DocumentView } from './bindings/DocumentView';
+import type { Document } from './bindings/Document';
 import type { Facets } from './bindings/Facets';
 import type { Filter } from './bindings/Filter';
 import type { RecordCard } from './bindings/RecordCard';
 import type { SearchPage } from './bindings/SearchPage';
 import type { Sort } from './bindings/Sort';
+import type { Code } from './bindings/Code';
 import type { CommandError } from './bindings/CommandError';
 import type { IdKind } from './bindings/IdKind';
 import type { Lang } from './bindings/Lang';
-import type { PortalDownload } from './bindings/PortalDownload';
 import type { PortalStatus } from './bindings/PortalStatus';
-import type { PortalUser } from './bindings/PortalUser';
+import type { Me } from './bindings/Me';
+import type { PortalNotice } from './bindings/PortalNotice';
 import type { Report } from './bindings/Report';
 import type { Settings } from './bindings/Settings';
 import type { SyncProgress } from './bindings/SyncProgress';
@@ -41,7 +42,7 @@ export type { CommandError };
 
 /** The code of the error the UI reports when it runs outside the Tauri shell
  * (a plain browser, `vite preview`): there is no core to talk to. */
-export const CORE_UNAVAILABLE = 'core_unavailable';
+export const CORE_UNAVAILABLE: Code = 'core_unavailable';
 
 export interface Backend {
   validateId(kind: IdKind, value: string): Promise<Report>;
@@ -50,7 +51,7 @@ export interface Backend {
   setLastView(view: View): Promise<Settings>;
   appInfo(): Promise<AppInfo>;
   /** Opens the portal window; resolves once the user is in the cabinet. */
-  portalLogin(): Promise<PortalUser>;
+  portalLogin(): Promise<Me>;
   /** Who is logged in, where the session is kept, the last sync. May take a second after a
    * restart: a kept session is checked with the portal. */
   portalStatus(): Promise<PortalStatus>;
@@ -62,7 +63,8 @@ export interface Backend {
   /** Opens the portal window at the cabinet; files downloaded there go into the archive. */
   portalOpenCabinet(): Promise<void>;
   /** Every file downloaded in the portal window is reported to `onDownload`. */
-  portalWatchDownloads(onDownload: (download: PortalDownload) => void): Promise<void>;
+  /** What the portal window reports: a document it stored, a page or window it refused. */
+  portalWatchNotices(onNotice: (notice: PortalNotice) => void): Promise<void>;
   /** Changes the portal address (null: the sandbox) and logs out; the new AppInfo. */
   setPortalUrl(url: string | null): Promise<AppInfo>;
   setAutoLock(minutes: number): Promise<Settings>;
@@ -77,18 +79,18 @@ export interface Backend {
   archiveSearch(query: string, filter: Filter, sort: Sort, offset: number, limit: number): Promise<SearchPage>;
   archiveFacets(): Promise<Facets>;
   archiveCard(eptsNumber: string): Promise<RecordCard>;
-  archiveRenameDocument(id: number, name: string): Promise<DocumentView>;
-  archiveTagDocument(id: number, tags: string[]): Promise<DocumentView>;
+  archiveRenameDocument(id: number, name: string): Promise<Document>;
+  archiveTagDocument(id: number, tags: string[]): Promise<Document>;
   archiveTrashDocument(id: number): Promise<void>;
   /** The documents in the trash, newest first. */
-  archiveTrash(): Promise<DocumentView[]>;
+  archiveTrash(): Promise<Document[]>;
   archiveRestoreDocument(id: number): Promise<void>;
   /** Deletes the trash for good; resolves to how many documents were deleted. */
   archiveEmptyTrash(): Promise<number>;
   /** Asks where to save (native dialog); resolves to the path, or null if cancelled. */
   archiveExportDocument(id: number): Promise<string | null>;
   /** Asks for files (native dialog) and imports them, attached to `vin` when given. */
-  archiveImportDocuments(vin: string | null): Promise<DocumentView[]>;
+  archiveImportDocuments(vin: string | null): Promise<Document[]>;
   /** Sets the archive passphrase, or replaces it (`current`: the old one). */
   archiveSetPassphrase(current: string | null, next: string): Promise<ArchiveStatus>;
   /** Asks where to save (native dialog) and writes an encrypted backup; null if cancelled. */
@@ -138,9 +140,9 @@ function isCommandError(e: unknown): e is CommandError {
 /** Turns whatever a rejected command carries into a CommandError. */
 export function toCommandError(e: unknown): CommandError {
   if (isCommandError(e)) return { code: e.code, message: e.message };
-  if (typeof e === 'string') return { code: 'unknown', message: e };
-  if (e instanceof Error) return { code: 'unknown', message: e.message };
-  return { code: 'unknown', message: String(e) };
+  if (typeof e === 'string') return { code: 'internal', message: e };
+  if (e instanceof Error) return { code: 'internal', message: e.message };
+  return { code: 'internal', message: String(e) };
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -158,7 +160,7 @@ export const tauriBackend: Backend = {
   setLanguage: (language) => call<Settings>('set_language', { language }),
   setLastView: (view) => call<Settings>('set_last_view', { view }),
   appInfo: () => call<AppInfo>('app_info'),
-  portalLogin: () => call<PortalUser>('portal_login'),
+  portalLogin: () => call<Me>('portal_login'),
   portalStatus: () => call<PortalStatus>('portal_status'),
   portalLogout: () => call<void>('portal_logout'),
   portalSync: (onProgress) => {
@@ -168,10 +170,10 @@ export const tauriBackend: Backend = {
   },
   portalSyncCancel: () => call<void>('portal_sync_cancel'),
   portalOpenCabinet: () => call<void>('portal_open_cabinet'),
-  portalWatchDownloads: (onDownload) => {
-    const channel = new Channel<PortalDownload>();
-    channel.onmessage = onDownload;
-    return call<void>('portal_watch_downloads', { onDownload: channel });
+  portalWatchNotices: (onNotice) => {
+    const channel = new Channel<PortalNotice>();
+    channel.onmessage = onNotice;
+    return call<void>('portal_watch_notices', { onNotice: channel });
   },
   setPortalUrl: (url) => call<AppInfo>('set_portal_url', { url }),
   setAutoLock: (minutes) => call<Settings>('set_auto_lock', { minutes }),
@@ -184,14 +186,14 @@ export const tauriBackend: Backend = {
     call<SearchPage>('archive_search', { query, filter, sort, offset, limit }),
   archiveFacets: () => call<Facets>('archive_facets'),
   archiveCard: (eptsNumber) => call<RecordCard>('archive_card', { eptsNumber }),
-  archiveRenameDocument: (id, name) => call<DocumentView>('archive_rename_document', { id, name }),
-  archiveTagDocument: (id, tags) => call<DocumentView>('archive_tag_document', { id, tags }),
+  archiveRenameDocument: (id, name) => call<Document>('archive_rename_document', { id, name }),
+  archiveTagDocument: (id, tags) => call<Document>('archive_tag_document', { id, tags }),
   archiveTrashDocument: (id) => call<void>('archive_trash_document', { id }),
-  archiveTrash: () => call<DocumentView[]>('archive_trash'),
+  archiveTrash: () => call<Document[]>('archive_trash'),
   archiveRestoreDocument: (id) => call<void>('archive_restore_document', { id }),
   archiveEmptyTrash: () => call<number>('archive_empty_trash'),
   archiveExportDocument: (id) => call<string | null>('archive_export_document', { id }),
-  archiveImportDocuments: (vin) => call<DocumentView[]>('archive_import_documents', { vin }),
+  archiveImportDocuments: (vin) => call<Document[]>('archive_import_documents', { vin }),
   archiveSetPassphrase: (current, next) => call<ArchiveStatus>('archive_set_passphrase', { current, new: next }),
   archiveBackup: (passphrase) => call<BackupDone | null>('archive_backup', { passphrase }),
   archiveRekey: (passphrase) => call<ArchiveStatus>('archive_rekey', { passphrase }),
@@ -232,7 +234,7 @@ export const offlineBackend: Backend = {
   portalSync: () => unavailable(),
   portalSyncCancel: () => unavailable(),
   portalOpenCabinet: () => unavailable(),
-  portalWatchDownloads: () => unavailable(),
+  portalWatchNotices: () => unavailable(),
   setPortalUrl: () => unavailable(),
   setAutoLock: () => unavailable(),
   archiveStatus: () => unavailable(),

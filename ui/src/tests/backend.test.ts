@@ -47,12 +47,12 @@ describe('the backend boundary', () => {
     args.onProgress.onmessage({ phase: 'records', done: 1, total: 2 });
     expect(progress).toHaveBeenCalledWith({ phase: 'records', done: 1, total: 2 });
 
-    const downloaded = vi.fn();
-    await tauriBackend.portalWatchDownloads(downloaded);
-    const [watch, watchArgs] = invoke.mock.lastCall as [string, { onDownload: InstanceType<typeof FakeChannel> }];
-    expect(watch).toBe('portal_watch_downloads');
-    watchArgs.onDownload.onmessage({ fileName: 'a.pdf' });
-    expect(downloaded).toHaveBeenCalledWith({ fileName: 'a.pdf' });
+    const heard = vi.fn();
+    await tauriBackend.portalWatchNotices(heard);
+    const [watch, watchArgs] = invoke.mock.lastCall as [string, { onNotice: InstanceType<typeof FakeChannel> }];
+    expect(watch).toBe('portal_watch_notices');
+    watchArgs.onNotice.onmessage({ kind: 'refused', host: 'evil.example', code: 'navigation_refused', message: 'm' });
+    expect(heard).toHaveBeenCalledWith({ kind: 'refused', host: 'evil.example', code: 'navigation_refused', message: 'm' });
 
     await tauriBackend.setPortalUrl(null);
     expect(invoke).toHaveBeenLastCalledWith('set_portal_url', { url: null });
@@ -65,16 +65,16 @@ describe('the backend boundary', () => {
   });
 
   it('passes a command error through as { code, message }', async () => {
-    invoke.mockRejectedValue({ code: 'settings.io', message: 'Диск недоступен', extra: 1 });
-    await expect(tauriBackend.getSettings()).rejects.toEqual({ code: 'settings.io', message: 'Диск недоступен' });
+    invoke.mockRejectedValue({ code: 'settings_write_failed', message: 'Диск недоступен', extra: 1 });
+    await expect(tauriBackend.getSettings()).rejects.toEqual({ code: 'settings_write_failed', message: 'Диск недоступен' });
     invoke.mockRejectedValue('plain text error');
-    await expect(tauriBackend.getSettings()).rejects.toEqual({ code: 'unknown', message: 'plain text error' });
+    await expect(tauriBackend.getSettings()).rejects.toEqual({ code: 'internal', message: 'plain text error' });
   });
 
   it('normalises anything thrown into a CommandError', () => {
-    expect(toCommandError(new Error('boom'))).toEqual({ code: 'unknown', message: 'boom' });
-    expect(toCommandError(42)).toEqual({ code: 'unknown', message: '42' });
-    expect(toCommandError({ code: 1 })).toEqual({ code: 'unknown', message: '[object Object]' });
+    expect(toCommandError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
+    expect(toCommandError(42)).toEqual({ code: 'internal', message: '42' });
+    expect(toCommandError({ code: 1 })).toEqual({ code: 'internal', message: '[object Object]' });
   });
 
   it('uses Tauri inside the shell and the offline stand-in elsewhere', () => {

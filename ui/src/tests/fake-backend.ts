@@ -3,15 +3,15 @@ import type { Backend } from '$lib/backend';
 import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { IdKind } from '$lib/bindings/IdKind';
 import type { Lang } from '$lib/bindings/Lang';
-import type { PortalDownload } from '$lib/bindings/PortalDownload';
+import type { PortalNotice } from '$lib/bindings/PortalNotice';
 import type { PortalStatus } from '$lib/bindings/PortalStatus';
-import type { PortalUser } from '$lib/bindings/PortalUser';
+import type { Me } from '$lib/bindings/Me';
 import type { SyncProgress } from '$lib/bindings/SyncProgress';
 import type { SyncReport } from '$lib/bindings/SyncReport';
 import type { Report } from '$lib/bindings/Report';
 import type { View } from '$lib/bindings/View';
 import type { ArchiveStatus } from '$lib/bindings/ArchiveStatus';
-import type { DocumentView } from '$lib/bindings/DocumentView';
+import type { Document } from '$lib/bindings/Document';
 import type { EptsRecord } from '$lib/bindings/EptsRecord';
 import type { Filter } from '$lib/bindings/Filter';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
@@ -24,7 +24,7 @@ export type FakeBackend = {
 };
 
 /** A synthetic account, as the sandbox portal returns it. */
-export const OWNER: PortalUser = {
+export const OWNER: Me = {
   displayName: 'Петров Иван Сергеевич',
   kind: 'person',
   accountStatus: 'активна',
@@ -32,7 +32,7 @@ export const OWNER: PortalUser = {
   ogrn: null,
 };
 
-export const INFO: AppInfo = { version: '0.1.0', sandbox: false, portalUrl: 'http://127.0.0.1:8700' };
+export const INFO: AppInfo = { version: '0.1.0', sandbox: false, portalUrl: 'http://127.0.0.1:8700', portalRefused: null };
 
 /** Where the sandbox portal answers when the settings name no portal. */
 export const SANDBOX_URL = 'http://127.0.0.1:8787';
@@ -143,7 +143,7 @@ export function archiveOf(total: number) {
     archiveCard: async (eptsNumber: string) => {
       const n = Number(eptsNumber.slice(6));
       const current = record(n);
-      const documents: DocumentView[] = [
+      const documents: Document[] = [
         { id: 1, name: 'Выписка.pdf', kind: 'pdf', bytes: 120_000, vin: current.vin, tags: ['выписка'], importedAt: '2026-11-01T10:00:00Z', trashed: false },
         { id: 2, name: 'Фото.jpg', kind: 'jpeg', bytes: 2_400_000, vin: current.vin, tags: [], importedAt: '2026-11-01T10:00:00Z', trashed: false },
       ];
@@ -242,7 +242,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
   let autoLockMinutes = 15;
   let portalUrl: string | null = INFO.portalUrl;
   // The portal keeps who logged in, like the core does, so a status read after a login agrees.
-  let portalUser: PortalUser | null = null;
+  let portalUser: Me | null = null;
   let lastSync: string | null = null;
   const settings = () => ({ language, lastView, autoLockMinutes, portalUrl });
   const info = (): AppInfo => (portalUrl === null ? { ...INFO, sandbox: true, portalUrl: SANDBOX_URL } : { ...INFO, portalUrl });
@@ -264,7 +264,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
     }),
     appInfo: vi.fn(async () => info()),
     portalStatus: vi.fn(async () => portalStatus({ user: portalUser, keptIn: portalUser ? 'keyring' : null, lastSync })),
-    portalLogin: vi.fn(async (): Promise<PortalUser> => {
+    portalLogin: vi.fn(async (): Promise<Me> => {
       portalUser = { ...OWNER };
       return { ...OWNER };
     }),
@@ -279,7 +279,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
     }),
     portalSyncCancel: vi.fn(async () => undefined),
     portalOpenCabinet: vi.fn(async () => undefined),
-    portalWatchDownloads: vi.fn(async (_onDownload: (d: PortalDownload) => void) => undefined),
+    portalWatchNotices: vi.fn(async (_onNotice: (n: PortalNotice) => void) => undefined),
     setPortalUrl: vi.fn(async (url: string | null) => {
       portalUrl = url;
       portalUser = null;
@@ -300,7 +300,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): FakeBackend {
       throw { code: 'invalid_input', message: 'Неверные данные' };
     }),
     archiveTrashDocument: vi.fn(async () => undefined),
-    archiveTrash: vi.fn(async (): Promise<DocumentView[]> => [
+    archiveTrash: vi.fn(async (): Promise<Document[]> => [
       { id: 7, name: 'Старый скан.jpg', kind: 'jpeg', bytes: 90_000, vin: null, tags: [], importedAt: '2026-10-01T10:00:00Z', trashed: true },
     ]),
     archiveRestoreDocument: vi.fn(async () => undefined),

@@ -3,10 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import type { PortalDownload } from '$lib/bindings/PortalDownload';
+import type { PortalNotice } from '$lib/bindings/PortalNotice';
 import type { PortalStatus } from '$lib/bindings/PortalStatus';
 import type { SyncProgress } from '$lib/bindings/SyncProgress';
 import type { SyncReport } from '$lib/bindings/SyncReport';
-import { DOWNLOAD_NOTICE_MS, PortalStore } from '$lib/portal/store.svelte';
+import { NOTICE_MS, PortalStore } from '$lib/portal/store.svelte';
 import { AppState } from '$lib/state.svelte';
 import { fakeBackend, OWNER, portalStatus, syncReport } from './fake-backend';
 
@@ -284,14 +285,15 @@ describe('portal section: sync', () => {
   });
 });
 
-describe('portal downloads', () => {
+describe('portal window notices', () => {
   async function started() {
     const user = userEvent.setup();
     const backend = fakeBackend();
     render(App, { backend });
-    await waitFor(() => expect(backend.portalWatchDownloads).toHaveBeenCalledTimes(1));
-    const announce = backend.portalWatchDownloads.mock.calls[0]?.[0] as (d: PortalDownload) => void;
-    return { user, announce };
+    await waitFor(() => expect(backend.portalWatchNotices).toHaveBeenCalledTimes(1));
+    const hear = backend.portalWatchNotices.mock.calls[0]?.[0] as (n: PortalNotice) => void;
+    const announce = (d: PortalDownload) => hear({ kind: 'download', ...d });
+    return { user, hear, announce };
   }
   const download = (extra: Partial<PortalDownload> = {}): PortalDownload => ({
     fileName: 'epts_164301027000001.pdf',
@@ -301,6 +303,13 @@ describe('portal downloads', () => {
     error: null,
     ...extra,
   });
+  const throttled = (fileName: string): PortalDownload =>
+    download({
+      fileName,
+      vin: null,
+      documentId: null,
+      error: { code: 'downloads_throttled', message: 'Портал просит слишком много файлов сразу — следующий можно будет скачать через 50 с.' },
+    });
 
   it('says where a downloaded file went, in any section, until dismissed', async () => {
     const { user, announce } = await started();
@@ -312,16 +321,19 @@ describe('portal downloads', () => {
     await waitFor(() => expect(screen.queryByTestId('portal-download-notice')).toBeNull());
   });
 
-  it('a notice hides by itself after a while', () => {
+  it('a notice hides by itself after a while, and a repeat keeps it up', () => {
     vi.useFakeTimers();
     try {
       const store = new PortalStore(new AppState(fakeBackend()));
-      store.downloaded(download());
-      expect(store.downloads).toHaveLength(1);
-      vi.advanceTimersByTime(DOWNLOAD_NOTICE_MS - 1);
-      expect(store.downloads).toHaveLength(1);
+      store.heard({ kind: 'download', ...throttled('a.pdf') });
+      expect(store.notices).toHaveLength(1);
+      vi.advanceTimersByTime(NOTICE_MS - 1);
+      store.heard({ kind: 'download', ...throttled('b.pdf') });
+      expect(store.notices).toHaveLength(1);
+      vi.advanceTimersByTime(NOTICE_MS - 1);
+      expect(store.notices).toHaveLength(1);
       vi.advanceTimersByTime(1);
-      expect(store.downloads).toHaveLength(0);
+      expect(store.notices).toHaveLength(0);
     } finally {
       vi.useRealTimers();
     }
@@ -330,11 +342,45 @@ describe('portal downloads', () => {
   it('a file with no vehicle to attach to, and a file that failed', async () => {
     const { announce } = await started();
     announce(download({ vin: null, eptsNumber: null }));
-    announce(download({ fileName: 'scan.exe', vin: null, documentId: null, error: { code: 'bad_file', message: 'Этот файл не документ — он не сохранён.' } }));
+    announce(download({ fileName: 'scan.exe', vin: null, documentId: null, error: { code: 'download_not_document', message: 'Этот файл не документ — он не сохранён.' } }));
     await waitFor(() => expect(screen.getAllByTestId('portal-download-notice')).toHaveLength(2));
     const [saved, failed] = screen.getAllByTestId('portal-download-notice');
     expect(saved?.textContent).toContain('Файл «epts_164301027000001.pdf» сохранён в архив');
     expect(saved?.textContent).not.toContain('VIN');
     expect(failed?.textContent).toContain('Этот файл не документ — он не сохранён.');
+    expect(failed?.textContent).toContain('scan.exe');
+    expect(failed?.dataset.code).toBe('download_not_document');
+  });
+
+  it('a flood of refused downloads is one notice with a count, stored files stay apart', async () => {
+    const { announce } = await started();
+    announce(download());
+    for (let i = 0; i < 95; i++) announce(throttled(`flood-${i}.pdf`));
+    announce(download({ fileName: 'epts_2.pdf' }));
+    await waitFor(() => expect(screen.getAllByTestId('portal-download-notice')).toHaveLength(3));
+    const flood = screen.getAllByTestId('portal-download-notice').find((n) => n.dataset.code === 'downloads_throttled');
+    expect(flood?.dataset.count).toBe('95');
+    expect(flood?.textContent).toContain('Повторилось: 95');
+    expect(flood?.textContent).toContain('через 50 с');
+  });
+
+  it('a page the window refused is named with its host', async () => {
+    const { user, hear } = await started();
+    await user.click(screen.getByTestId('nav-archive'));
+    const refused: PortalNotice = {
+      kind: 'refused',
+      host: '127.0.0.1:9',
+      code: 'navigation_refused',
+      message: 'Портал попытался открыть страницу другого сайта — окно её не показало.',
+    };
+    hear(refused);
+    hear(refused);
+    const notice = await screen.findByTestId('portal-refused-notice');
+    expect(notice.textContent).toContain('окно её не показало');
+    expect(notice.textContent).toContain('127.0.0.1:9');
+    expect(notice.dataset.code).toBe('navigation_refused');
+    expect(notice.dataset.count).toBe('2');
+    hear({ ...refused, code: 'window_refused', message: 'Портал попытался открыть новое окно — оно не открыто.' });
+    await waitFor(() => expect(screen.getAllByTestId('portal-refused-notice')).toHaveLength(2));
   });
 });

@@ -74,7 +74,7 @@ describe('language', () => {
 describe('sandbox badge', () => {
   it('shows when the backend reports the sandbox portal, with an explanation', async () => {
     const backend = fakeBackend({
-      appInfo: async () => ({ version: '0.1.0', sandbox: true, portalUrl: 'http://127.0.0.1:8700' }),
+      appInfo: async () => ({ version: '0.1.0', sandbox: true, portalUrl: 'http://127.0.0.1:8700', portalRefused: null }),
     });
     render(App, { backend });
     const badge = await screen.findByTestId('sandbox-badge');
@@ -101,7 +101,7 @@ describe('sandbox badge', () => {
   it('follows the language', async () => {
     const user = userEvent.setup();
     const backend = fakeBackend({
-      appInfo: async () => ({ version: '0.1.0', sandbox: true, portalUrl: 'http://127.0.0.1:8700' }),
+      appInfo: async () => ({ version: '0.1.0', sandbox: true, portalUrl: 'http://127.0.0.1:8700', portalRefused: null }),
     });
     render(App, { backend });
     await screen.findByTestId('sandbox-badge');
@@ -138,6 +138,22 @@ describe('portal address', () => {
     await user.clear(field);
     await user.click(screen.getByTestId('settings-portal-save'));
     expect(backend.setPortalUrl).toHaveBeenCalledWith(null);
+  });
+
+  it('says so when the saved address was refused at start and the sandbox runs', async () => {
+    const backend = fakeBackend({
+      appInfo: async () => ({
+        version: '0.1.0',
+        sandbox: true,
+        portalUrl: 'http://127.0.0.1:8787',
+        portalRefused: { code: 'bad_portal_url', message: 'Адрес портала должен начинаться с https://' },
+      }),
+    });
+    await openSettings(backend);
+    const refused = await screen.findByTestId('portal-url-refused');
+    expect(refused.textContent).toContain('не принят, работает песочница');
+    expect(refused.textContent).toContain('должен начинаться с https://');
+    expect(refused.dataset.code).toBe('bad_portal_url');
   });
 
   it('shows what is wrong with an address, in place', async () => {

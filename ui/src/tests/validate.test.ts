@@ -48,7 +48,7 @@ describe('identifier check', () => {
       validateId: async (kind: IdKind, value: string) =>
         report(kind, value, {
           valid: false,
-          errors: [{ code: 'vin.forbidden_letter', message: 'VIN не может содержать буквы I, O и Q (позиция 8)' }],
+          errors: [{ code: 'forbidden_letter', message: 'VIN не может содержать буквы I, O и Q (позиция 8)' }],
         }),
     });
     const user = await openValidate(backend);
@@ -59,7 +59,7 @@ describe('identifier check', () => {
     expect(result.textContent).toContain('Ошибка');
     const errors = within(screen.getByTestId('id-errors')).getAllByRole('listitem');
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.getAttribute('data-code')).toBe('vin.forbidden_letter');
+    expect(errors[0]?.getAttribute('data-code')).toBe('forbidden_letter');
     expect(errors[0]?.textContent).toContain('VIN не может содержать буквы I, O и Q (позиция 8)');
     expect(errors[0]?.classList.contains('error')).toBe(true);
     expect(screen.getByTestId('id-input').getAttribute('aria-invalid')).toBe('true');
@@ -74,7 +74,7 @@ describe('identifier check', () => {
         report(kind, value, {
           valid: true,
           normalized: LADA_VIN,
-          warnings: [{ code: 'vin.check_digit', message: 'Контрольная цифра не совпадает: ожидалась 4, указана 9' }],
+          warnings: [{ code: 'vin_check_digit_mismatch', message: 'Контрольная цифра не совпадает: ожидалась 4, указана 9' }],
           details: [{ label: 'Производитель (WMI)', value: 'XTA' }],
         }),
     });
@@ -86,7 +86,7 @@ describe('identifier check', () => {
     expect(result.textContent).toContain('Реквизит верен');
     const warnings = within(screen.getByTestId('id-warnings')).getAllByRole('listitem');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.getAttribute('data-code')).toBe('vin.check_digit');
+    expect(warnings[0]?.getAttribute('data-code')).toBe('vin_check_digit_mismatch');
     expect(warnings[0]?.classList.contains('warning')).toBe(true);
     expect(warnings[0]?.textContent).toContain('Контрольная цифра не совпадает');
     expect(screen.getByTestId('id-errors').hidden).toBe(true);
@@ -188,7 +188,7 @@ describe('identifier check', () => {
         return { language, lastView: 'validate' as const, autoLockMinutes: 15, portalUrl: null };
       },
       validateId: async (kind: IdKind, value: string) =>
-        report(kind, value, { valid: false, errors: [{ code: 'vin.length', message: messages[lang] }] }),
+        report(kind, value, { valid: false, errors: [{ code: 'wrong_length', message: messages[lang] }] }),
     });
     const user = await openValidate(backend);
     await user.type(screen.getByTestId('id-input'), 'XTA{Enter}');
@@ -205,7 +205,7 @@ describe('identifier check, accessibility', () => {
   it('announces the verdict and the messages in a polite live region', async () => {
     const backend = fakeBackend({
       validateId: async (kind: IdKind, value: string) =>
-        report(kind, value, { valid: false, errors: [{ code: 'vin.length', message: 'VIN короче 17 символов' }] }),
+        report(kind, value, { valid: false, errors: [{ code: 'wrong_length', message: 'VIN короче 17 символов' }] }),
     });
     const user = await openValidate(backend);
     await user.type(screen.getByTestId('id-input'), 'XTA{Enter}');

@@ -2,6 +2,7 @@
 //! birth, a registration date). Single-digit days and months and `/` or `-` separators are
 //! accepted and shown back in the canonical form.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 use time::{Date, Month};
@@ -80,13 +81,13 @@ impl fmt::Display for DocDate {
 }
 
 impl Localized for DocDateError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            DocDateError::Empty => "empty",
-            DocDateError::BadFormat => "bad_format",
-            DocDateError::NoSuchDay => "no_such_date",
-            DocDateError::InFuture { .. } => "in_future",
-            DocDateError::TooOld => "too_old",
+            DocDateError::Empty => Code::Empty,
+            DocDateError::BadFormat => Code::BadFormat,
+            DocDateError::NoSuchDay => Code::NoSuchDate,
+            DocDateError::InFuture { .. } => Code::InFuture,
+            DocDateError::TooOld => Code::TooOld,
         }
     }
 
@@ -123,14 +124,14 @@ mod tests {
             (" 05/03/2021 ", Ok("05.03.2021")),
             ("29.02.2024", Ok("29.02.2024")),
             ("23.11.2026", Ok("23.11.2026")),
-            ("", Err("empty")),
-            ("2021-03-05", Err("bad_format")),
-            ("05.03.21", Err("bad_format")),
-            ("05.03", Err("bad_format")),
-            ("29.02.2023", Err("no_such_date")),
-            ("05.13.2021", Err("no_such_date")),
-            ("24.11.2026", Err("in_future")),
-            ("01.01.1899", Err("too_old")),
+            ("", Err(Code::Empty)),
+            ("2021-03-05", Err(Code::BadFormat)),
+            ("05.03.21", Err(Code::BadFormat)),
+            ("05.03", Err(Code::BadFormat)),
+            ("29.02.2023", Err(Code::NoSuchDate)),
+            ("05.13.2021", Err(Code::NoSuchDate)),
+            ("24.11.2026", Err(Code::InFuture)),
+            ("01.01.1899", Err(Code::TooOld)),
         ];
         check(cases, |s| DocDate::parse(s, TODAY));
     }

@@ -2,6 +2,7 @@
 //! part of printable characters, `@`, a domain of dot-separated labels (Cyrillic domains
 //! such as `почта.рф` included). The domain is lower-cased; the local part is kept.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -79,13 +80,13 @@ impl fmt::Display for Email {
 }
 
 impl Localized for EmailError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            EmailError::Empty => "empty",
-            EmailError::MissingAt => "missing_at",
-            EmailError::BadLocalPart => "bad_local_part",
-            EmailError::BadDomain => "bad_domain",
-            EmailError::TooLong => "too_long",
+            EmailError::Empty => Code::Empty,
+            EmailError::MissingAt => Code::MissingAt,
+            EmailError::BadLocalPart => Code::BadLocalPart,
+            EmailError::BadDomain => Code::BadDomain,
+            EmailError::TooLong => Code::TooLong,
         }
     }
 
@@ -119,13 +120,13 @@ mod tests {
                 Ok("Ivan.Petrov+epts@example.ru"),
             ),
             ("dealer@почта.рф", Ok("dealer@почта.рф")),
-            ("", Err("empty")),
-            ("ivan.example.ru", Err("missing_at")),
-            ("a@b@c.ru", Err("missing_at")),
-            ("ivan..petrov@example.ru", Err("bad_local_part")),
-            ("иван@example.ru", Err("bad_local_part")),
-            ("ivan@example", Err("bad_domain")),
-            ("ivan@-example.ru", Err("bad_domain")),
+            ("", Err(Code::Empty)),
+            ("ivan.example.ru", Err(Code::MissingAt)),
+            ("a@b@c.ru", Err(Code::MissingAt)),
+            ("ivan..petrov@example.ru", Err(Code::BadLocalPart)),
+            ("иван@example.ru", Err(Code::BadLocalPart)),
+            ("ivan@example", Err(Code::BadDomain)),
+            ("ivan@-example.ru", Err(Code::BadDomain)),
         ];
         check(cases, Email::parse);
     }

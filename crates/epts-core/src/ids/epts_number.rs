@@ -10,6 +10,7 @@
 
 use super::normalize::{digits_only, shown};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -162,14 +163,14 @@ impl fmt::Display for EptsNumber {
 }
 
 impl Localized for EptsNumberError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            EptsNumberError::Empty => "empty",
-            EptsNumberError::NotDigit(_) => "invalid_character",
-            EptsNumberError::WrongLength(_) => "wrong_length",
-            EptsNumberError::UnknownKind(_) => "unknown_kind",
-            EptsNumberError::UnknownCountry(_) => "unknown_country",
-            EptsNumberError::BadFormat(_) => "bad_format",
+            EptsNumberError::Empty => Code::Empty,
+            EptsNumberError::NotDigit(_) => Code::InvalidCharacter,
+            EptsNumberError::WrongLength(_) => Code::WrongLength,
+            EptsNumberError::UnknownKind(_) => Code::UnknownKind,
+            EptsNumberError::UnknownCountry(_) => Code::UnknownCountry,
+            EptsNumberError::BadFormat(_) => Code::BadFormat,
         }
     }
 
@@ -228,13 +229,13 @@ mod tests {
             ("339804999999999", Ok("339804999999999")),
             ("105101000000001", Ok("105101000000001")),
             ("141703000000001", Ok("141703000000001")),
-            ("", Err("empty")),
-            ("16430102714661", Err("wrong_length")),
-            ("16430102714661a", Err("invalid_character")),
-            ("464301027146619", Err("unknown_kind")),
-            ("176401027146619", Err("unknown_country")),
-            ("164311027146619", Err("bad_format")),
-            ("164305027146619", Err("bad_format")),
+            ("", Err(Code::Empty)),
+            ("16430102714661", Err(Code::WrongLength)),
+            ("16430102714661a", Err(Code::InvalidCharacter)),
+            ("464301027146619", Err(Code::UnknownKind)),
+            ("176401027146619", Err(Code::UnknownCountry)),
+            ("164311027146619", Err(Code::BadFormat)),
+            ("164305027146619", Err(Code::BadFormat)),
         ];
         check(cases, EptsNumber::parse);
     }

@@ -3,6 +3,7 @@
 
 use super::normalize::{digit_values, digits_only, shown, weighted_sum};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -81,12 +82,12 @@ impl fmt::Display for Inn {
 }
 
 impl Localized for InnError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            InnError::Empty => "empty",
-            InnError::NotDigit(_) => "invalid_character",
-            InnError::WrongLength(_) => "wrong_length",
-            InnError::ChecksumMismatch => "checksum_mismatch",
+            InnError::Empty => Code::Empty,
+            InnError::NotDigit(_) => Code::InvalidCharacter,
+            InnError::WrongLength(_) => Code::WrongLength,
+            InnError::ChecksumMismatch => Code::ChecksumMismatch,
         }
     }
 
@@ -116,11 +117,11 @@ mod tests {
             ("7712345671", Ok("7712345671")),
             ("770123456703", Ok("770123456703")),
             ("77 12 345 671", Ok("7712345671")),
-            ("", Err("empty")),
-            ("7712345672", Err("checksum_mismatch")),
-            ("770123456704", Err("checksum_mismatch")),
-            ("77123456", Err("wrong_length")),
-            ("771234567З", Err("invalid_character")),
+            ("", Err(Code::Empty)),
+            ("7712345672", Err(Code::ChecksumMismatch)),
+            ("770123456704", Err(Code::ChecksumMismatch)),
+            ("77123456", Err(Code::WrongLength)),
+            ("771234567З", Err(Code::InvalidCharacter)),
         ];
         check(cases, Inn::parse);
     }

@@ -6,6 +6,7 @@
 
 use super::normalize::{digits_only, shown};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -113,13 +114,13 @@ impl fmt::Display for Ogrnip {
 }
 
 impl Localized for OgrnError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            OgrnError::Empty { .. } => "empty",
-            OgrnError::NotDigit { .. } => "invalid_character",
-            OgrnError::WrongLength { .. } => "wrong_length",
-            OgrnError::WrongKind { .. } => "wrong_kind",
-            OgrnError::ChecksumMismatch { .. } => "checksum_mismatch",
+            OgrnError::Empty { .. } => Code::Empty,
+            OgrnError::NotDigit { .. } => Code::InvalidCharacter,
+            OgrnError::WrongLength { .. } => Code::WrongLength,
+            OgrnError::WrongKind { .. } => Code::WrongKind,
+            OgrnError::ChecksumMismatch { .. } => Code::ChecksumMismatch,
         }
     }
 
@@ -195,16 +196,16 @@ mod tests {
         );
         assert_eq!(
             Ogrn::parse("1027700123451").map_err(|e| e.code()),
-            Err("checksum_mismatch")
+            Err(Code::ChecksumMismatch)
         );
-        assert_eq!(Ogrn::parse("").map_err(|e| e.code()), Err("empty"));
+        assert_eq!(Ogrn::parse("").map_err(|e| e.code()), Err(Code::Empty));
         assert_eq!(
             Ogrn::parse("102770012345").map_err(|e| e.code()),
-            Err("wrong_length")
+            Err(Code::WrongLength)
         );
         assert_eq!(
             Ogrn::parse("2027700123450").map_err(|e| e.code()),
-            Err("wrong_kind")
+            Err(Code::WrongKind)
         );
         assert_eq!(
             Ogrnip::parse("320770001234562").map(|o| o.to_string()),
@@ -212,11 +213,11 @@ mod tests {
         );
         assert_eq!(
             Ogrnip::parse("320770001234563").map_err(|e| e.code()),
-            Err("checksum_mismatch")
+            Err(Code::ChecksumMismatch)
         );
         assert_eq!(
             Ogrnip::parse("120770001234562").map_err(|e| e.code()),
-            Err("wrong_kind")
+            Err(Code::WrongKind)
         );
     }
 

@@ -3,6 +3,7 @@
 
 use super::normalize::{digits_only, shown};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -71,12 +72,12 @@ impl fmt::Display for Passport {
 }
 
 impl Localized for PassportError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PassportError::Empty => "empty",
-            PassportError::NotDigit(_) => "invalid_character",
-            PassportError::WrongLength(_) => "wrong_length",
-            PassportError::ZeroNumber => "bad_format",
+            PassportError::Empty => Code::Empty,
+            PassportError::NotDigit(_) => Code::InvalidCharacter,
+            PassportError::WrongLength(_) => Code::WrongLength,
+            PassportError::ZeroNumber => Code::BadFormat,
         }
     }
 
@@ -109,18 +110,18 @@ mod tests {
             Passport::parse("45-08 № 123456").map(|p| p.to_string()),
             Ok("45 08 123456".into())
         );
-        assert_eq!(Passport::parse("").map_err(|e| e.code()), Err("empty"));
+        assert_eq!(Passport::parse("").map_err(|e| e.code()), Err(Code::Empty));
         assert_eq!(
             Passport::parse("4508 12345").map_err(|e| e.code()),
-            Err("wrong_length")
+            Err(Code::WrongLength)
         );
         assert_eq!(
             Passport::parse("4508 000000").map_err(|e| e.code()),
-            Err("bad_format")
+            Err(Code::BadFormat)
         );
         assert_eq!(
             Passport::parse("45O8 123456").map_err(|e| e.code()),
-            Err("invalid_character")
+            Err(Code::InvalidCharacter)
         );
     }
 

@@ -3,6 +3,7 @@
 
 use super::normalize::{digits_only, shown};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -68,12 +69,12 @@ impl fmt::Display for Phone {
 }
 
 impl Localized for PhoneError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PhoneError::Empty => "empty",
-            PhoneError::InvalidCharacter(_) => "invalid_character",
-            PhoneError::WrongLength(_) => "wrong_length",
-            PhoneError::UnsupportedCountry(_) => "unsupported_country",
+            PhoneError::Empty => Code::Empty,
+            PhoneError::InvalidCharacter(_) => Code::InvalidCharacter,
+            PhoneError::WrongLength(_) => Code::WrongLength,
+            PhoneError::UnsupportedCountry(_) => Code::UnsupportedCountry,
         }
     }
 
@@ -128,18 +129,18 @@ mod tests {
                 "{ok}"
             );
         }
-        assert_eq!(Phone::parse("").map_err(|e| e.code()), Err("empty"));
+        assert_eq!(Phone::parse("").map_err(|e| e.code()), Err(Code::Empty));
         assert_eq!(
             Phone::parse("+7 912 345-67-8").map_err(|e| e.code()),
-            Err("wrong_length")
+            Err(Code::WrongLength)
         );
         assert_eq!(
             Phone::parse("+375 29 123-45-67-8").map_err(|e| e.code()),
-            Err("unsupported_country")
+            Err(Code::UnsupportedCountry)
         );
         assert_eq!(
             Phone::parse("+7 912 345 67 8a").map_err(|e| e.code()),
-            Err("invalid_character")
+            Err(Code::InvalidCharacter)
         );
         assert_eq!(
             Phone::parse("89123456789").map(|p| p.details(Lang::Ru)[0].value.clone()),

@@ -4,6 +4,7 @@
 
 use super::normalize::{latin_to_cyrillic, shown, strip_separators};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -106,14 +107,14 @@ impl fmt::Display for Plate {
 }
 
 impl Localized for PlateError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PlateError::Empty => "empty",
-            PlateError::ForbiddenLetter(_) => "forbidden_letter",
-            PlateError::InvalidCharacter(_) => "invalid_character",
-            PlateError::BadFormat => "bad_format",
-            PlateError::ZeroNumber => "bad_format",
-            PlateError::BadRegion(_) => "bad_region",
+            PlateError::Empty => Code::Empty,
+            PlateError::ForbiddenLetter(_) => Code::ForbiddenLetter,
+            PlateError::InvalidCharacter(_) => Code::InvalidCharacter,
+            PlateError::BadFormat => Code::BadFormat,
+            PlateError::ZeroNumber => Code::BadFormat,
+            PlateError::BadRegion(_) => Code::BadRegion,
         }
     }
 
@@ -149,14 +150,14 @@ mod tests {
             // Latin look-alikes typed in the English layout.
             ("A123BC77", Ok("А123ВС77")),
             ("x001xx 197 RUS", Ok("Х001ХХ197")),
-            ("", Err("empty")),
-            ("Б123ВС77", Err("forbidden_letter")),
-            ("А123ВС7", Err("bad_format")),
-            ("АА12377", Err("bad_format")),
-            ("А000ВС77", Err("bad_format")),
-            ("А123ВС00", Err("bad_region")),
-            ("А123ВС277", Err("bad_region")),
-            ("А123ВС77!", Err("invalid_character")),
+            ("", Err(Code::Empty)),
+            ("Б123ВС77", Err(Code::ForbiddenLetter)),
+            ("А123ВС7", Err(Code::BadFormat)),
+            ("АА12377", Err(Code::BadFormat)),
+            ("А000ВС77", Err(Code::BadFormat)),
+            ("А123ВС00", Err(Code::BadRegion)),
+            ("А123ВС277", Err(Code::BadRegion)),
+            ("А123ВС77!", Err(Code::InvalidCharacter)),
         ];
         check(cases, Plate::parse);
         assert_eq!(

@@ -1,6 +1,7 @@
 //! One report shape for every identifier, shared by the CLI (`epts validate`) and the app.
 
 use super::{DocDate, Email, EptsNumber, Inn, Ogrn, Ogrnip, Passport, Phone, Plate, Snils, Vin};
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -104,14 +105,14 @@ impl FromStr for IdKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
 impl Finding {
     pub fn from_localized(problem: &impl Localized, lang: Lang) -> Self {
         Self {
-            code: problem.code().to_owned(),
+            code: problem.code(),
             message: problem.message(lang),
         }
     }
@@ -279,7 +280,7 @@ mod tests {
         let r = check(IdKind::Vin, "XTA21099043576182", Lang::Ru, TODAY);
         assert!(r.valid);
         assert_eq!(r.warnings.len(), 1);
-        assert_eq!(r.warnings[0].code, "vin_check_digit_mismatch");
+        assert_eq!(r.warnings[0].code, Code::VinCheckDigitMismatch);
         assert!(
             r.warnings[0].message.contains('8'),
             "names the expected digit"
@@ -291,7 +292,7 @@ mod tests {
         let r = check(IdKind::Vin, "XTA2109984357618", Lang::En, TODAY);
         assert!(!r.valid);
         assert_eq!(r.normalized, None);
-        assert_eq!(r.errors[0].code, "wrong_length");
+        assert_eq!(r.errors[0].code, Code::WrongLength);
         assert!(r.errors[0].message.contains("17"));
     }
 
@@ -308,6 +309,6 @@ mod tests {
     fn date_in_the_future_is_rejected_relative_to_today() {
         assert!(check(IdKind::Date, "23.11.2026", Lang::Ru, TODAY).valid);
         let r = check(IdKind::Date, "24.11.2026", Lang::Ru, TODAY);
-        assert_eq!(r.errors[0].code, "in_future");
+        assert_eq!(r.errors[0].code, Code::InFuture);
     }
 }

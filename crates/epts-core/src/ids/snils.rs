@@ -6,6 +6,7 @@
 //! not checked.
 
 use super::normalize::{digit_values, digits_only, shown, weighted_sum};
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -83,12 +84,12 @@ impl fmt::Display for Snils {
 }
 
 impl Localized for SnilsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            SnilsError::Empty => "empty",
-            SnilsError::NotDigit(_) => "invalid_character",
-            SnilsError::WrongLength(_) => "wrong_length",
-            SnilsError::ChecksumMismatch { .. } => "checksum_mismatch",
+            SnilsError::Empty => Code::Empty,
+            SnilsError::NotDigit(_) => Code::InvalidCharacter,
+            SnilsError::WrongLength(_) => Code::WrongLength,
+            SnilsError::ChecksumMismatch { .. } => Code::ChecksumMismatch,
         }
     }
 
@@ -137,10 +138,10 @@ mod tests {
             ("11223344595", Ok("112-233-445 95")),
             // Sum 100 and above 101 both reduce by the rule.
             ("001-001-998 00", Ok("001-001-998 00")),
-            ("", Err("empty")),
-            ("112-233-445 96", Err("checksum_mismatch")),
-            ("112-233-445 9", Err("wrong_length")),
-            ("112-233-445 9x", Err("invalid_character")),
+            ("", Err(Code::Empty)),
+            ("112-233-445 96", Err(Code::ChecksumMismatch)),
+            ("112-233-445 9", Err(Code::WrongLength)),
+            ("112-233-445 9x", Err(Code::InvalidCharacter)),
         ];
         check(cases, Snils::parse);
     }

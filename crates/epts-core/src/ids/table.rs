@@ -1,10 +1,10 @@
 //! The shape every identifier's table test shares: input → normalised value or error code.
 
-use crate::lang::Localized;
+use crate::lang::{Code, Localized};
 use std::fmt::{Debug, Display};
 
 /// One row: the input, and either its normalised display or the expected error code.
-pub(crate) type Case<'a> = (&'a str, Result<&'a str, &'a str>);
+pub(crate) type Case<'a> = (&'a str, Result<&'a str, Code>);
 
 /// Parses every input and checks it against its row, naming the input on failure.
 pub(crate) fn check<T: Display + Debug, E: Localized + Debug>(

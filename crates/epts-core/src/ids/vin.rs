@@ -6,6 +6,7 @@
 
 use super::normalize::{cyrillic_to_latin, shown, strip_separators};
 use super::report::Detail;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::fmt;
 
@@ -143,12 +144,12 @@ impl fmt::Display for Vin {
 }
 
 impl Localized for VinError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            VinError::Empty => "empty",
-            VinError::WrongLength(_) => "wrong_length",
-            VinError::ForbiddenLetter { .. } => "forbidden_letter",
-            VinError::InvalidCharacter { .. } => "invalid_character",
+            VinError::Empty => Code::Empty,
+            VinError::WrongLength(_) => Code::WrongLength,
+            VinError::ForbiddenLetter { .. } => Code::ForbiddenLetter,
+            VinError::InvalidCharacter { .. } => Code::InvalidCharacter,
         }
     }
 
@@ -185,9 +186,9 @@ impl Localized for VinError {
 }
 
 impl Localized for VinWarning {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            VinWarning::CheckDigitMismatch { .. } => "vin_check_digit_mismatch",
+            VinWarning::CheckDigitMismatch { .. } => Code::VinCheckDigitMismatch,
         }
     }
 
@@ -217,14 +218,14 @@ mod tests {
             // Cyrillic Х, Т, А typed in the Russian layout.
             ("ХТА21099843576182", Ok("XTA21099843576182")),
             ("1M8GDM9AXKP042788", Ok("1M8GDM9AXKP042788")),
-            ("", Err("empty")),
-            ("   ", Err("empty")),
-            ("XTA2109984357618", Err("wrong_length")),
-            ("XTA210998435761822", Err("wrong_length")),
-            ("XTA2109984357618O", Err("forbidden_letter")),
-            ("XTA21099843576I82", Err("forbidden_letter")),
-            ("XTA2109984357618Ж", Err("invalid_character")),
-            ("XTA21099843576*82", Err("invalid_character")),
+            ("", Err(Code::Empty)),
+            ("   ", Err(Code::Empty)),
+            ("XTA2109984357618", Err(Code::WrongLength)),
+            ("XTA210998435761822", Err(Code::WrongLength)),
+            ("XTA2109984357618O", Err(Code::ForbiddenLetter)),
+            ("XTA21099843576I82", Err(Code::ForbiddenLetter)),
+            ("XTA2109984357618Ж", Err(Code::InvalidCharacter)),
+            ("XTA21099843576*82", Err(Code::InvalidCharacter)),
         ];
         check(cases, Vin::parse);
     }

@@ -2,11 +2,14 @@
 //! temporary failures only, and clock-skew detection from the server's `Date` header.
 
 use super::Portal;
+use super::address::PortalAddress;
 use super::clock::{MAX_CLOCK_SKEW, skew_from_date};
+use super::download::{Download, safe_file_name};
 use super::error::PortalError;
 use super::model::{EptsPage, EptsSummary, Me};
 use super::retry::RetryPolicy;
 use super::session::Session;
+use reqwest::header::HeaderValue;
 use reqwest::{StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,17 +23,17 @@ pub const MAX_EXTRACT_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct PortalConfig {
-    /// The portal's base address, e.g. `https://portal.example/`.
-    pub base_url: String,
+    /// The portal's base address (https unless on this computer).
+    pub address: PortalAddress,
     /// One request, connect to last byte.
     pub timeout: Duration,
     pub retry: RetryPolicy,
 }
 
 impl PortalConfig {
-    pub fn new(base_url: impl Into<String>) -> Self {
+    pub fn new(address: PortalAddress) -> Self {
         Self {
-            base_url: base_url.into(),
+            address,
             timeout: Duration::from_secs(20),
             retry: RetryPolicy::default(),
         }
@@ -49,15 +52,7 @@ pub struct HttpPortal {
 
 impl HttpPortal {
     pub fn new(config: PortalConfig) -> Result<Self, PortalError> {
-        let mut base = Url::parse(&config.base_url)
-            .map_err(|_| PortalError::BadAddress(config.base_url.clone()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-            return Err(PortalError::BadAddress(config.base_url));
-        }
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
+        let base = config.address.url().clone();
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -67,6 +62,7 @@ impl HttpPortal {
                 env!("CARGO_PKG_VERSION"),
                 ")"
             ))
+            // Never follow a redirect: the session cookie would go wherever it points.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| PortalError::BadResponse {
@@ -124,7 +120,7 @@ impl HttpPortal {
             let req = self
                 .http
                 .get(url.clone())
-                .header(header::COOKIE, session.cookie_header());
+                .header(header::COOKIE, cookie_value(session)?);
             let mut resp = self.send(req).await?;
             let status = resp.status();
             if !status.is_success() {
@@ -134,9 +130,8 @@ impl HttpPortal {
                 .headers()
                 .get(header::CONTENT_DISPOSITION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(disposition_file_name)
-                .or_else(|| url.path_segments()?.next_back().map(str::to_owned))
-                .filter(|n| !n.is_empty())
+                .and_then(super::download::disposition_file_name)
+                .or_else(|| safe_file_name(url.path_segments()?.next_back()?))
                 .unwrap_or_else(|| "download".into());
             let bytes = read_bounded(&mut resp, MAX_EXTRACT_BYTES).await?;
             Ok(Download { file_name, bytes })
@@ -204,7 +199,7 @@ impl HttpPortal {
                 .http
                 .get(url.clone())
                 .header(header::ACCEPT, "application/json")
-                .header(header::COOKIE, session.cookie_header());
+                .header(header::COOKIE, cookie_value(session)?);
             let mut resp = self.send(req).await?;
             let status = resp.status();
             if !status.is_success() {
@@ -217,6 +212,16 @@ impl HttpPortal {
         })
         .await
     }
+}
+
+/// The session's `Cookie` header, marked sensitive so that no HTTP layer logs or caches it.
+fn cookie_value(session: &Session) -> Result<HeaderValue, PortalError> {
+    let mut value =
+        HeaderValue::from_str(&session.cookie_header()).map_err(|_| PortalError::BadResponse {
+            detail: "session cookie unusable".into(),
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn status_error(status: StatusCode, resp: &reqwest::Response) -> PortalError {
@@ -307,7 +312,7 @@ impl Portal for HttpPortal {
                 .http
                 .get(url.clone())
                 .header(header::ACCEPT, "application/pdf")
-                .header(header::COOKIE, session.cookie_header());
+                .header(header::COOKIE, cookie_value(session)?);
             let mut resp = self.send(req).await?;
             let status = resp.status();
             if !status.is_success() {
@@ -325,56 +330,10 @@ impl Portal for HttpPortal {
     }
 }
 
-/// A file fetched by [`HttpPortal::download`].
-#[derive(Debug, Clone)]
-pub struct Download {
-    /// The name the portal gave (no folders), or the URL's last segment.
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// `filename="…"` (or unquoted) from a `Content-Disposition`, without any folder part.
-fn disposition_file_name(value: &str) -> Option<String> {
-    let start = value.find("filename=")? + "filename=".len();
-    let rest = &value[start..];
-    let name = match rest.strip_prefix('"') {
-        Some(quoted) => &quoted[..quoted.find('"')?],
-        None => rest.split(';').next()?.trim(),
-    };
-    let name = name.rsplit(['/', '\\']).next()?.trim();
-    let clean: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
-    (!clean.is_empty() && clean != "." && clean != "..").then_some(clean)
-}
-
 /// The API path of one record; digits only, so a number never changes the path.
 fn record_path(number: &str) -> Result<String, PortalError> {
     if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PortalError::NotFound);
     }
     Ok(format!("api/v1/epts/{number}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::disposition_file_name;
-
-    #[test]
-    fn a_download_keeps_only_the_file_name_the_portal_gave() {
-        let name = |v: &str| disposition_file_name(v);
-        assert_eq!(
-            name(r#"attachment; filename="epts_164301027000001.pdf""#).as_deref(),
-            Some("epts_164301027000001.pdf")
-        );
-        assert_eq!(
-            name("attachment; filename=a.pdf; size=3").as_deref(),
-            Some("a.pdf")
-        );
-        assert_eq!(
-            name(r#"attachment; filename="../../etc/passwd""#).as_deref(),
-            Some("passwd")
-        );
-        assert_eq!(name(r#"attachment; filename="C:\x\..""#), None);
-        assert_eq!(name("inline"), None);
-        assert_eq!(name(r#"attachment; filename="unterminated"#), None);
-    }
 }

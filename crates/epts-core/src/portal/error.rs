@@ -1,5 +1,6 @@
 //! Why a portal call failed, in words a person can act on.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::time::Duration;
 
@@ -35,6 +36,13 @@ pub enum PortalError {
     /// The portal address in the settings is not a URL.
     #[error("bad portal address {0}")]
     BadAddress(String),
+    /// Asked for one record, the portal answered with another: nothing of it is stored.
+    #[error("asked for record {asked}, got {got}")]
+    WrongRecord { asked: String, got: String },
+    /// The list's pages do not add up to the total its first page announced (a page
+    /// repeated or came back empty too early, or the total is beyond any real account).
+    #[error("list announced {announced} records, pages brought {got}")]
+    ListInconsistent { announced: usize, got: usize },
 }
 
 impl PortalError {
@@ -52,19 +60,21 @@ fn minutes(d: Duration) -> u64 {
 }
 
 impl Localized for PortalError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PortalError::Offline => "portal_offline",
-            PortalError::Timeout => "portal_timeout",
-            PortalError::Server { .. } => "portal_server_error",
-            PortalError::Maintenance { .. } => "portal_maintenance",
-            PortalError::SessionExpired => "session_expired",
-            PortalError::Forbidden => "portal_forbidden",
-            PortalError::NotFound => "portal_not_found",
-            PortalError::Rejected { .. } => "portal_rejected",
-            PortalError::BadResponse { .. } => "portal_bad_response",
-            PortalError::ClockSkewed { .. } => "clock_skewed",
-            PortalError::BadAddress(_) => "portal_bad_address",
+            PortalError::Offline => Code::PortalOffline,
+            PortalError::Timeout => Code::PortalTimeout,
+            PortalError::Server { .. } => Code::PortalServerError,
+            PortalError::Maintenance { .. } => Code::PortalMaintenance,
+            PortalError::SessionExpired => Code::SessionExpired,
+            PortalError::Forbidden => Code::PortalForbidden,
+            PortalError::NotFound => Code::PortalNotFound,
+            PortalError::Rejected { .. } => Code::PortalRejected,
+            PortalError::BadResponse { .. } => Code::PortalBadResponse,
+            PortalError::ClockSkewed { .. } => Code::ClockSkewed,
+            PortalError::BadAddress(_) => Code::PortalBadAddress,
+            PortalError::WrongRecord { .. } => Code::PortalWrongRecord,
+            PortalError::ListInconsistent { .. } => Code::PortalListInconsistent,
         }
     }
 
@@ -94,6 +104,10 @@ impl Localized for PortalError {
             (PortalError::ClockSkewed { seconds }, Lang::En) => format!("The computer's clock is {} min {}. Codes and signatures fail with such a clock: turn on automatic time sync and try again.", seconds.unsigned_abs().div_ceil(60), if *seconds > 0 { "behind" } else { "ahead" }),
             (PortalError::BadAddress(a), Lang::Ru) => format!("Адрес портала «{a}» в настройках не похож на адрес сайта. Исправьте его в «Настройках»."),
             (PortalError::BadAddress(a), Lang::En) => format!("The portal address «{a}» in the settings is not a web address. Fix it in Settings."),
+            (PortalError::WrongRecord { asked, got }, Lang::Ru) => format!("Портал на запрос ЭПТС {asked} прислал другой паспорт ({got}). Ничего из этого ответа не сохранено; загрузка остановлена — повторите её позже, а если повторится, сообщите в поддержку портала."),
+            (PortalError::WrongRecord { asked, got }, Lang::En) => format!("Asked for ePTS {asked}, the portal sent another passport ({got}). Nothing of that answer was saved and the sync stopped; try again later, and if it happens again tell the portal's support."),
+            (PortalError::ListInconsistent { announced, got }, Lang::Ru) => format!("Список ЭПТС на портале не сходится: обещано {announced}, получено {got}. В архив ничего не записано; повторите загрузку позже."),
+            (PortalError::ListInconsistent { announced, got }, Lang::En) => format!("The portal's list of ePTS does not add up: {announced} announced, {got} received. Nothing was written to the archive; sync again later."),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! (`…/error?code=ESIA-007004`). The login window sees URLs, not pages, so the code in the
 //! URL is what the app turns into a message with the next step.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use reqwest::Url;
 
@@ -98,23 +99,23 @@ impl LoginFailure {
 }
 
 impl Localized for LoginFailure {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::WrongPassword => "esia_wrong_password",
-            Self::AccountBlocked => "esia_account_blocked",
-            Self::CodeBlocked => "esia_code_blocked",
-            Self::CodeExpired => "esia_code_expired",
-            Self::WrongCode => "esia_wrong_code",
-            Self::NotConfirmed => "esia_not_confirmed",
-            Self::RedirectMismatch => "esia_redirect_mismatch",
-            Self::UnknownClient => "esia_unknown_client",
-            Self::EsiaSessionLost => "esia_session_lost",
-            Self::ConsentRefused => "login_consent_refused",
-            Self::SessionLost => "login_session_lost",
-            Self::AuthCodeInvalid => "login_code_invalid",
-            Self::AuthCodeExpired => "login_code_expired",
-            Self::AccountNotFound => "login_account_not_found",
-            Self::Other(_) => "login_failed",
+            Self::WrongPassword => Code::EsiaWrongPassword,
+            Self::AccountBlocked => Code::EsiaAccountBlocked,
+            Self::CodeBlocked => Code::EsiaCodeBlocked,
+            Self::CodeExpired => Code::EsiaCodeExpired,
+            Self::WrongCode => Code::EsiaWrongCode,
+            Self::NotConfirmed => Code::EsiaNotConfirmed,
+            Self::RedirectMismatch => Code::EsiaRedirectMismatch,
+            Self::UnknownClient => Code::EsiaUnknownClient,
+            Self::EsiaSessionLost => Code::EsiaSessionLost,
+            Self::ConsentRefused => Code::LoginConsentRefused,
+            Self::SessionLost => Code::LoginSessionLost,
+            Self::AuthCodeInvalid => Code::LoginCodeInvalid,
+            Self::AuthCodeExpired => Code::LoginCodeExpired,
+            Self::AccountNotFound => Code::LoginAccountNotFound,
+            Self::Other(_) => Code::LoginFailed,
         }
     }
 

@@ -4,8 +4,11 @@
 //! adapter for the production cabinet is another implementation of [`Portal`], so nothing
 //! above it changes when the portal does.
 
+mod account;
+mod address;
 mod client;
 mod clock;
+mod download;
 mod error;
 mod login_failure;
 mod model;
@@ -14,16 +17,24 @@ mod session;
 mod session_store;
 mod sync;
 
-pub use client::{Download, HttpPortal, PortalConfig};
+pub use account::{
+    Account, AccountError, ActiveSession, PortalStatus, StoredDownload, epts_number_in,
+};
+pub use address::{AddressError, PortalAddress, is_loopback};
+pub use client::{HttpPortal, PortalConfig};
 pub use clock::{MAX_CLOCK_SKEW, skew_from_date};
+pub use download::{
+    Download, DownloadError, DownloadGate, MAX_DOWNLOADS_PER_MINUTE, document_format,
+    is_document_link, safe_file_name,
+};
 pub use error::PortalError;
 pub use login_failure::LoginFailure;
 pub use model::{EptsPage, EptsSummary, Me};
 pub use retry::RetryPolicy;
-pub use session::Session;
+pub use session::{SameSite, Session, SessionCookie};
 pub use session_store::{KEYRING_SERVICE, SavedSession, SessionHome, SessionKeeper};
 pub use sync::{
-    SyncError, SyncFailure, SyncPhase, SyncProgress, SyncReport, SyncTarget, record_from_portal,
+    SyncError, SyncFailure, SyncPhase, SyncProgress, SyncReport, VaultSlot, record_from_portal,
     sync, sync_into,
 };
 

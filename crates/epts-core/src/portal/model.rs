@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Who is logged in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     pub display_name: String,
     /// `person` or `legal_entity`.

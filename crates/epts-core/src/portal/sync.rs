@@ -4,6 +4,8 @@
 //! sync cut short by a crash, a lost connection or «Остановить» goes on where it stopped.
 
 use super::{Portal, PortalError, Session};
+use crate::Code;
+use crate::ids::EptsNumber;
 use crate::lang::{Lang, Localized};
 use crate::vault::{EptsRecord, Upsert, Vault, VaultError};
 use serde::Serialize;
@@ -11,6 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Records a list page asks for (the portal clamps to 1..100).
 const PAGE: usize = 100;
+/// No account holds more ePTS than this (a large dealership holds thousands): a total
+/// above it is a portal gone wrong, not a list to page through.
+const MAX_RECORDS: usize = 1_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -23,31 +28,42 @@ pub enum SyncError {
     ArchiveLocked,
 }
 
-/// Where a sync stores what it fetches. The sync holds the vault for one step at a time —
-/// never across a network call — so the archive stays usable (and lockable) meanwhile.
-pub trait SyncTarget: Sync {
-    fn with_vault<T>(
-        &self,
-        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
-    ) -> Result<T, SyncError>;
-}
+/// The archive as the portal's work reaches it: open or locked, and shared with others
+/// meanwhile (the app's open archive). Work holds the vault for one step at a time — never
+/// across a network call — so the archive stays usable (and lockable) while a sync runs.
+pub trait VaultSlot: Sync {
+    /// Runs `f` with the open vault, or with `None` while the archive is locked.
+    fn with_open_vault<T>(&self, f: impl FnOnce(Option<&mut Vault>) -> T) -> T;
 
-impl SyncTarget for std::sync::Mutex<&mut Vault> {
+    /// Runs `f` with the open vault; a locked archive stops the work.
     fn with_vault<T>(
         &self,
         f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
     ) -> Result<T, SyncError> {
+        self.with_open_vault(|vault| match vault {
+            Some(vault) => Ok(f(vault)?),
+            None => Err(SyncError::ArchiveLocked),
+        })
+    }
+
+    fn is_open(&self) -> bool {
+        self.with_open_vault(|vault| vault.is_some())
+    }
+}
+
+impl VaultSlot for std::sync::Mutex<&mut Vault> {
+    fn with_open_vault<T>(&self, f: impl FnOnce(Option<&mut Vault>) -> T) -> T {
         let mut guard = self.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(f(&mut guard)?)
+        f(Some(&mut **guard))
     }
 }
 
 impl Localized for SyncError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             SyncError::Portal(e) => e.code(),
             SyncError::Vault(e) => e.code(),
-            SyncError::ArchiveLocked => "archive_locked",
+            SyncError::ArchiveLocked => Code::ArchiveLocked,
         }
     }
 
@@ -88,7 +104,7 @@ pub struct SyncProgress {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncFailure {
     pub epts_number: String,
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
@@ -206,7 +222,7 @@ pub async fn sync<P: Portal>(
 }
 
 /// [`sync`] into a vault that others use meanwhile (the app's open archive).
-pub async fn sync_into<P: Portal, T: SyncTarget>(
+pub async fn sync_into<P: Portal, T: VaultSlot>(
     portal: &P,
     portal_key: &str,
     session: &Session,
@@ -219,7 +235,9 @@ pub async fn sync_into<P: Portal, T: SyncTarget>(
     report.resumed = pending.len();
     if pending.is_empty() {
         let (cursor, _) = target.with_vault(|v| v.sync_state(portal_key))?;
-        let mut numbers = Vec::new();
+        let mut numbers: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut announced = None;
         let mut next_cursor = None;
         let mut page = 0;
         loop {
@@ -232,15 +250,43 @@ pub async fn sync_into<P: Portal, T: SyncTarget>(
             if next_cursor.is_none() {
                 next_cursor = answer.server_time.clone();
             }
-            let got = answer.items.len();
-            numbers.extend(answer.items.into_iter().map(|i| i.vehicle_e_passport_id));
+            // The first page's total bounds the paging: a portal cannot keep us listing.
+            let total = *announced.get_or_insert(answer.total);
+            if total > MAX_RECORDS {
+                return Err(PortalError::ListInconsistent {
+                    announced: total,
+                    got: 0,
+                }
+                .into());
+            }
+            let mut new = 0;
+            for item in answer.items {
+                let number = EptsNumber::parse(&item.vehicle_e_passport_id).map_err(|_| {
+                    PortalError::BadResponse {
+                        detail: "a listed ePTS number is not well-formed".into(),
+                    }
+                })?;
+                if seen.insert(number.as_str().to_owned()) {
+                    numbers.push(number.as_str().to_owned());
+                    new += 1;
+                }
+            }
             progress(SyncProgress {
                 phase: SyncPhase::Listing,
-                done: numbers.len(),
-                total: answer.total,
+                done: numbers.len().min(total),
+                total,
             });
-            if got == 0 || numbers.len() >= answer.total {
+            if numbers.len() >= total {
                 break;
+            }
+            // A page with nothing new before the total is reached: the list repeats itself
+            // or the total lies. Nothing has been written yet; the next sync starts over.
+            if new == 0 {
+                return Err(PortalError::ListInconsistent {
+                    announced: total,
+                    got: numbers.len(),
+                }
+                .into());
             }
             page += 1;
         }
@@ -265,7 +311,7 @@ pub async fn sync_into<P: Portal, T: SyncTarget>(
             }
             Err(SyncError::Portal(e)) if !ends_the_run(&e) => report.failed.push(SyncFailure {
                 epts_number: number.clone(),
-                code: e.code().into(),
+                code: e.code(),
                 message: e.message(Lang::Ru),
             }),
             Err(e) => return Err(e),
@@ -285,7 +331,7 @@ pub async fn sync_into<P: Portal, T: SyncTarget>(
 }
 
 /// One record and, when it is new or changed (or its extract is missing), its extract.
-async fn fetch_one<P: Portal, T: SyncTarget>(
+async fn fetch_one<P: Portal, T: VaultSlot>(
     portal: &P,
     session: &Session,
     target: &T,
@@ -293,6 +339,14 @@ async fn fetch_one<P: Portal, T: SyncTarget>(
 ) -> Result<(Upsert, bool), SyncError> {
     let detail = portal.detail(session, number).await?;
     let record = record_from_portal(&detail);
+    // A record under another number would overwrite the wrong vehicle's history.
+    if record.epts_number != number {
+        return Err(PortalError::WrongRecord {
+            asked: number.to_owned(),
+            got: record.epts_number.chars().take(32).collect(),
+        }
+        .into());
+    }
     let vin = record.vin.clone();
     let name = extract_name(number);
     let (upsert, existing) = target.with_vault(|v| {

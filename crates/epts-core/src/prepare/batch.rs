@@ -1,5 +1,7 @@
 //! Fixing many files at once: folders walked, every core busy, progress after each file,
-//! cancellation between steps, and memory bounded by one picture a core.
+//! cancellation between steps, and the decoded pictures of all cores together bounded by
+//! one memory budget (`budget`): a file waits for room rather than adding its pixels to the
+//! others'.
 //!
 //! Output names are given out before any work starts, in input order, so a run names the
 //! same files the same way however the threads finish.
@@ -8,6 +10,7 @@ use super::check::{Finding, Problem, collect_files};
 use super::detect::Format;
 use super::fix::{Applied, FixError, FixOptions, fix_bytes};
 use super::translit::portal_stem;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -40,10 +43,10 @@ pub enum SinkError {
 }
 
 impl Localized for SinkError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            SinkError::Write { .. } => "write_failed",
-            SinkError::Vault(_) => "vault_failed",
+            SinkError::Write { .. } => Code::WriteFailed,
+            SinkError::Vault(_) => Code::VaultFailed,
         }
     }
 
@@ -274,7 +277,7 @@ fn one(
         problems: Vec::new(),
     };
     let problem = |p: Problem| Finding {
-        code: p.code().into(),
+        code: p.code(),
         message: p.message(lang),
     };
     if cancel.load(Ordering::Relaxed) {
@@ -323,14 +326,14 @@ fn one(
                 outcome.applied = prepared.applied;
             }
             Err(e) => outcome.problems.push(Finding {
-                code: e.code().into(),
+                code: e.code(),
                 message: e.message(lang),
             }),
         },
         Err(FixError::Cancelled) => outcome.status = Status::Cancelled,
         Err(FixError::Refused(problems)) => outcome.problems = problems,
         Err(e) => outcome.problems.push(Finding {
-            code: e.code().into(),
+            code: e.code(),
             message: e.message(lang),
         }),
     }
@@ -367,7 +370,8 @@ pub fn fix_paths(
             })
             .collect::<Vec<_>>()
     };
-    // Rayon's global pool has a thread a core; one picture a thread bounds the memory.
+    // Rayon's global pool has a thread a core, and each decode reserves its pixels from the
+    // process's budget first, so a folder of huge scans runs them one after another.
     let outcomes = run();
     let total_bytes = outcomes.iter().filter_map(|o| o.after_bytes).sum();
     let mut set_problems = Vec::new();
@@ -377,7 +381,7 @@ pub fn fix_paths(
             limit,
         };
         set_problems.push(Finding {
-            code: p.code().into(),
+            code: p.code(),
             message: p.message(options.lang),
         });
     }

@@ -3,6 +3,9 @@
 
 use super::detect::{Detection, Format, detect};
 use super::profile::Profile;
+use super::raster::RasterError;
+use super::tiff_pages;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -46,6 +49,14 @@ pub enum Problem {
     Rotated,
     /// A photo that says where it was taken.
     Location,
+    /// A multi-page file whose pages together would take more memory to decode than one
+    /// file may (`tiff_pages::FILE_BUDGET`): too many pages, or too large ones.
+    PagesTooLarge {
+        name: String,
+        pages: usize,
+        bytes: u64,
+        limit: u64,
+    },
 }
 
 fn mb(bytes: u64) -> String {
@@ -53,22 +64,23 @@ fn mb(bytes: u64) -> String {
 }
 
 impl Localized for Problem {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Problem::EmptyFile => "empty_file",
-            Problem::Corrupt(_) => "corrupt",
-            Problem::UnsupportedFormat { .. } => "unsupported_format",
-            Problem::ExtensionMismatch { .. } => "extension_mismatch",
-            Problem::TooLarge { .. } => "too_large",
-            Problem::TotalTooLarge { .. } => "total_too_large",
-            Problem::Encrypted => "encrypted",
-            Problem::TiffCompressed => "tiff_compressed",
-            Problem::BadName(_) => "bad_name",
-            Problem::MacroDocument => "macro_document",
-            Problem::TooManyPixels { .. } => "too_many_pixels",
-            Problem::Unreadable(_) => "unreadable",
-            Problem::Rotated => "exif_rotated",
-            Problem::Location => "location_metadata",
+            Problem::EmptyFile => Code::EmptyFile,
+            Problem::Corrupt(_) => Code::Corrupt,
+            Problem::UnsupportedFormat { .. } => Code::UnsupportedFormat,
+            Problem::ExtensionMismatch { .. } => Code::ExtensionMismatch,
+            Problem::TooLarge { .. } => Code::TooLarge,
+            Problem::TotalTooLarge { .. } => Code::TotalTooLarge,
+            Problem::Encrypted => Code::Encrypted,
+            Problem::TiffCompressed => Code::TiffCompressed,
+            Problem::BadName(_) => Code::BadName,
+            Problem::MacroDocument => Code::MacroDocument,
+            Problem::TooManyPixels { .. } => Code::TooManyPixels,
+            Problem::Unreadable(_) => Code::Unreadable,
+            Problem::Rotated => Code::ExifRotated,
+            Problem::Location => Code::LocationMetadata,
+            Problem::PagesTooLarge { .. } => Code::TooManyPixels,
         }
     }
 
@@ -93,6 +105,7 @@ impl Localized for Problem {
             Problem::Rotated => lang.pick("Фото повёрнуто только меткой EXIF — на портале оно может оказаться боком. Исправление повернёт само изображение.", "The photo is upright only through its EXIF tag and may show sideways on the portal. The fix turns the picture itself.").into(),
             Problem::Location => lang.pick("В фото записаны координаты места съёмки — они уйдут на портал вместе с файлом. Исправление удалит их.", "The photo records where it was taken, which would go to the portal with it. The fix removes it.").into(),
             Problem::Unreadable(why) => if ru { format!("Файл не удалось прочитать: {why}.") } else { format!("The file could not be read: {why}.") },
+            Problem::PagesTooLarge { name, pages, bytes, limit } => super::budget::too_big_message(name, *pages, *bytes, *limit, lang),
         }
     }
 }
@@ -109,7 +122,7 @@ pub enum Verdict {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareFinding"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
@@ -189,6 +202,26 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         }
         if facts.macro_enabled {
             problems.push((Problem::MacroDocument, Verdict::Rejected, None));
+        }
+        // A bomb of pages is refused here, from the headers, before a fix decodes any. One
+        // page too large is the pixel limit's to judge, below.
+        let many_pages = format == Format::Tiff && facts.pages.is_some_and(|p| p > 1);
+        if let Some(Err(RasterError::PagesOverBudget {
+            pages,
+            bytes: need,
+            budget,
+        })) = many_pages.then(|| tiff_pages::open(bytes))
+        {
+            problems.push((
+                Problem::PagesTooLarge {
+                    name: name.to_owned(),
+                    pages,
+                    bytes: need,
+                    limit: budget,
+                },
+                Verdict::Rejected,
+                None,
+            ));
         }
         if format == Format::Tiff
             && profile.tiff_uncompressed_only
@@ -279,7 +312,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         problems: problems
             .iter()
             .map(|(p, _, _)| Finding {
-                code: p.code().to_owned(),
+                code: p.code(),
                 message: p.message(lang),
             })
             .collect(),
@@ -342,7 +375,7 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
                     let mut r = check_bytes(&name, &[], profile, lang);
                     r.bytes = m.len();
                     r.problems = vec![Finding {
-                        code: "too_large".into(),
+                        code: Code::TooLarge,
                         message: Problem::TooLarge {
                             bytes: m.len(),
                             limit: profile.max_file_bytes,
@@ -372,7 +405,7 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
             limit,
         };
         set_problems.push(Finding {
-            code: p.code().into(),
+            code: p.code(),
             message: p.message(lang),
         });
     }
@@ -392,7 +425,7 @@ fn unreadable(path: &Path, why: &str, lang: Lang) -> FileReport {
         bytes: 0,
         verdict: Verdict::Rejected,
         problems: vec![Finding {
-            code: p.code().into(),
+            code: p.code(),
             message: p.message(lang),
         }],
         fixes: Vec::new(),

@@ -6,15 +6,17 @@
 
 use super::check::{Finding, Verdict, check_bytes};
 use super::detect::{Detection, Format, detect};
-use super::merge::{PageImage, build_pdf};
+use super::merge::{PageImage, PdfWriter, build_pdf};
 use super::profile::Profile;
 use super::raster::{self, RasterError};
 use super::translit::Scheme;
-use super::{jpeg_meta, tiff_pages};
+use super::{budget, jpeg_meta, tiff_pages};
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use image::{DynamicImage, ImageFormat};
 use serde::Serialize;
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use std::sync::atomic::AtomicBool;
 
 /// How files are fixed.
@@ -146,16 +148,25 @@ pub enum FixError {
     /// The pixels could not be read although the headers looked sound.
     #[error("cannot read the picture: {0}")]
     Damaged(String),
+    /// Decoding it would take more memory than it may (too many pages, or too large ones).
+    #[error("{name} is too large to decode: {bytes} bytes, at most {limit}")]
+    TooBig {
+        name: String,
+        pages: usize,
+        bytes: u64,
+        limit: u64,
+    },
     #[error("cancelled")]
     Cancelled,
 }
 
 impl Localized for FixError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            FixError::Refused(_) => "refused",
-            FixError::Damaged(_) => "corrupt",
-            FixError::Cancelled => "cancelled",
+            FixError::Refused(_) => Code::Refused,
+            FixError::Damaged(_) => Code::Corrupt,
+            FixError::TooBig { .. } => Code::TooManyPixels,
+            FixError::Cancelled => Code::Cancelled,
         }
     }
 
@@ -174,6 +185,12 @@ impl Localized for FixError {
                     format!("The picture is damaged ({why}). Take the photo or scan again.")
                 }
             },
+            FixError::TooBig {
+                name,
+                pages,
+                bytes,
+                limit,
+            } => budget::too_big_message(name, *pages, *bytes, *limit, lang),
             FixError::Cancelled => lang.pick("Остановлено.", "Stopped.").into(),
         }
     }
@@ -181,9 +198,58 @@ impl Localized for FixError {
 
 impl From<RasterError> for FixError {
     fn from(e: RasterError) -> Self {
+        // The file's name is filled in by `fix_bytes`, which knows it.
         match e {
             RasterError::Cancelled => FixError::Cancelled,
+            RasterError::PagesOverBudget {
+                pages,
+                bytes,
+                budget,
+            } => FixError::TooBig {
+                name: String::new(),
+                pages,
+                bytes,
+                limit: budget,
+            },
+            RasterError::OverBudget { bytes, budget } => FixError::TooBig {
+                name: String::new(),
+                pages: 1,
+                bytes,
+                limit: budget,
+            },
             other => FixError::Damaged(other.to_string()),
+        }
+    }
+}
+
+/// Where a PDF's pages come from: one picture already decoded, or a TIFF's pages, decoded
+/// again one at a time each time they are walked.
+enum Pages<'a> {
+    One {
+        image: &'a DynamicImage,
+        dpi: Option<(u32, u32)>,
+    },
+    Tiff(tiff_pages::Pages<'a>),
+}
+
+impl Pages<'_> {
+    fn count(&self) -> usize {
+        match self {
+            Pages::One { .. } => 1,
+            Pages::Tiff(pages) => pages.count(),
+        }
+    }
+
+    /// Hands each page to `each` in order, until it says stop; a TIFF page is gone before
+    /// the next one is decoded.
+    fn each(
+        &self,
+        cancel: &AtomicBool,
+        mut each: impl FnMut(&DynamicImage, Option<(u32, u32)>) -> Result<ControlFlow<()>, FixError>,
+    ) -> Result<(), FixError> {
+        match self {
+            Pages::One { image, dpi } => each(image, *dpi).map(drop),
+            Pages::Tiff(pages) => pages.each(cancel, |page| each(&page.image, page.dpi)),
         }
     }
 }
@@ -214,31 +280,33 @@ impl Target<'_> {
     }
 
     /// Downscales to the profile's pixel limit, when the picture is above it.
-    fn within_pixels(&mut self, img: DynamicImage) -> Result<DynamicImage, RasterError> {
+    fn within_pixels<'i>(
+        &mut self,
+        img: &'i DynamicImage,
+    ) -> Result<Cow<'i, DynamicImage>, RasterError> {
         let (w, h) = (img.width(), img.height());
         let (nw, nh) = raster::fit_pixels(w, h, self.profile.max_pixels);
         if (nw, nh) == (w, h) {
-            return Ok(img);
+            return Ok(Cow::Borrowed(img));
         }
         self.actions.push(Action::Downscaled {
             from: (w, h),
             to: (nw, nh),
         });
-        raster::resize(&img, nw, nh)
+        raster::resize(img, nw, nh).map(Cow::Owned)
     }
 
     /// A JPEG that fits, reporting any further shrinking the size limit forced.
     fn fitted_jpeg(
         &mut self,
-        img: DynamicImage,
+        img: &DynamicImage,
         ceiling: u8,
         dpi: Option<(u32, u32)>,
         max_bytes: u64,
     ) -> Result<Vec<u8>, RasterError> {
         let before = (img.width(), img.height());
-        let (bytes, quality, out) =
+        let (bytes, quality, after) =
             raster::fit_jpeg_shrinking(img, max_bytes, ceiling, dpi, self.cancel)?;
-        let after = (out.width(), out.height());
         if after != before {
             // One «downscale» line with the whole way, not one per step.
             let from = match self
@@ -265,15 +333,16 @@ impl Target<'_> {
             || pixels > self.profile.max_pixels
             || bytes.len() as u64 > self.max_bytes();
         let jpeg = if needs_pixels {
-            let mut img = raster::decode(bytes, ImageFormat::Jpeg)?;
+            let (mut img, _held) = raster::decode(bytes, ImageFormat::Jpeg, self.cancel)?;
             if orientation > 1 {
                 raster::orient(&mut img, orientation);
                 self.actions.push(Action::Rotated);
             }
-            let img = self.within_pixels(raster::normalise(img))?;
+            let img = raster::normalise(img);
+            let img = self.within_pixels(&img)?;
             // Saving above the source's own quality only makes the file bigger.
             let ceiling = raster::estimate_quality(bytes).unwrap_or(raster::TOP_QUALITY);
-            let out = self.fitted_jpeg(img, ceiling, d.facts.dpi, self.max_bytes())?;
+            let out = self.fitted_jpeg(&img, ceiling, d.facts.dpi, self.max_bytes())?;
             if d.facts.metadata {
                 self.actions.push(Action::MetadataStripped {
                     location: d.facts.location,
@@ -315,9 +384,9 @@ impl Target<'_> {
         if fits && self.accepts(Format::Png) {
             return Ok((bytes.to_vec(), Format::Png));
         }
-        let img = raster::decode(bytes, ImageFormat::Png)?;
+        let (img, _held) = raster::decode(bytes, ImageFormat::Png, self.cancel)?;
         let before = u64::from(img.width()) * u64::from(img.height());
-        let img = self.within_pixels(img)?;
+        let img = self.within_pixels(&img)?;
         let after = u64::from(img.width()) * u64::from(img.height());
         // A PNG shrinks about with its pixels; re-encoding one that cannot fit only costs time.
         let may_fit =
@@ -333,16 +402,16 @@ impl Target<'_> {
                 return Ok((png, Format::Png));
             }
         }
-        let img = raster::normalise(img);
+        let img = raster::normalised(&img);
         if self.accepts(Format::Jpeg) {
-            let out = self.fitted_jpeg(img, raster::TOP_QUALITY, d.facts.dpi, self.max_bytes())?;
+            let out = self.fitted_jpeg(&img, raster::TOP_QUALITY, d.facts.dpi, self.max_bytes())?;
             self.actions.push(Action::PngToJpeg);
             return Ok((out, Format::Jpeg));
         }
-        self.pdf_of(vec![tiff_pages::Page {
-            image: img,
+        self.pdf_of(&Pages::One {
+            image: &img,
             dpi: d.facts.dpi,
-        }])
+        })
     }
 
     fn tiff(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
@@ -355,68 +424,79 @@ impl Target<'_> {
         if fine {
             return Ok((bytes.to_vec(), Format::Tiff));
         }
-        let pages = tiff_pages::decode_pages(bytes)?;
-        self.pdf_of(pages)
+        self.pdf_of(&Pages::Tiff(tiff_pages::open(bytes)?))
     }
 
-    /// Pages into a PDF: lossless Flate first; JPEG pages (each fitted to its share of the
-    /// limit) when the lossless one is too large.
-    fn pdf_of(&mut self, pages: Vec<tiff_pages::Page>) -> Result<(Vec<u8>, Format), FixError> {
+    /// Pages into a PDF, one at a time: lossless Flate first, given up as soon as it outgrows
+    /// the limit; then JPEG pages, each fitted to its share of the limit. A TIFF's pages are
+    /// decoded again for the second way rather than all kept in memory for it.
+    fn pdf_of(&mut self, pages: &Pages<'_>) -> Result<(Vec<u8>, Format), FixError> {
         if !self.accepts(Format::Pdf) {
             return Err(FixError::Damaged(
                 "the profile takes no PDF to convert into".into(),
             ));
         }
-        let count = pages.len();
-        let mut images = Vec::with_capacity(count);
-        for p in pages {
-            images.push(PageImage::Pixels {
-                image: raster::normalise(self.within_pixels(p.image)?),
-                dpi: p.dpi,
+        let count = pages.count();
+        let max_bytes = self.max_bytes();
+        let cancel = self.cancel;
+        let actions_before = self.actions.len();
+        let mut lossless = PdfWriter::new();
+        let mut outgrown = false;
+        pages.each(cancel, |image, dpi| {
+            let small = self.within_pixels(image)?;
+            lossless.add(&PageImage::Pixels {
+                image: &raster::normalised(&small),
+                dpi,
             });
+            outgrown = lossless.len() as u64 > max_bytes;
+            Ok(if outgrown {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        let lossless = (!outgrown).then(|| lossless.finish());
+        if let Some(pdf) = lossless.filter(|pdf| pdf.len() as u64 <= max_bytes) {
+            self.actions.push(Action::ToPdf { pages: count });
+            return Ok((pdf, Format::Pdf));
         }
-        let lossless = build_pdf(&images);
-        let pdf = if lossless.len() as u64 <= self.max_bytes() {
-            lossless
-        } else {
-            drop(lossless);
-            // Room for the PDF's own structure, then an equal share a page.
-            let share = self.max_bytes().saturating_sub(4096) / count.max(1) as u64;
-            let mut jpeg_pages = Vec::with_capacity(count);
-            for page in images {
-                let PageImage::Pixels { image, dpi } = page else {
-                    continue;
-                };
-                let before = (image.width(), image.height());
-                let jpeg = self.fitted_jpeg(image, raster::TOP_QUALITY, dpi, share)?;
-                let facts = detect(&jpeg).facts;
-                jpeg_pages.push(PageImage::Jpeg {
-                    width: facts.width.unwrap_or(before.0),
-                    height: facts.height.unwrap_or(before.1),
-                    components: facts.components.unwrap_or(3),
-                    dpi,
-                    rotate: 0,
-                    bytes: Cow::Owned(jpeg),
-                });
-            }
-            // Each page adds its own line; one summary line says it better.
-            let min_q = self
-                .actions
-                .iter()
-                .filter_map(|a| match a {
-                    Action::Recompressed { quality } => Some(*quality),
-                    _ => None,
-                })
-                .min();
-            self.actions
-                .retain(|a| !matches!(a, Action::Recompressed { .. }));
-            if let Some(quality) = min_q {
-                self.actions.push(Action::Recompressed { quality });
-            }
-            build_pdf(&jpeg_pages)
-        };
+        // The second walk says again what it does to each page.
+        self.actions.truncate(actions_before);
+        // Room for the PDF's own structure, then an equal share a page.
+        let share = max_bytes.saturating_sub(4096) / count.max(1) as u64;
+        let mut pdf = PdfWriter::new();
+        pages.each(cancel, |image, dpi| {
+            let small = self.within_pixels(image)?;
+            let page = raster::normalised(&small);
+            let before = (page.width(), page.height());
+            let jpeg = self.fitted_jpeg(&page, raster::TOP_QUALITY, dpi, share)?;
+            let facts = detect(&jpeg).facts;
+            pdf.add(&PageImage::Jpeg {
+                width: facts.width.unwrap_or(before.0),
+                height: facts.height.unwrap_or(before.1),
+                components: facts.components.unwrap_or(3),
+                dpi,
+                rotate: 0,
+                bytes: Cow::Owned(jpeg),
+            });
+            Ok(ControlFlow::Continue(()))
+        })?;
+        // Each page adds its own line; one summary line says it better.
+        let min_q = self
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Recompressed { quality } => Some(*quality),
+                _ => None,
+            })
+            .min();
+        self.actions
+            .retain(|a| !matches!(a, Action::Recompressed { .. }));
+        if let Some(quality) = min_q {
+            self.actions.push(Action::Recompressed { quality });
+        }
         self.actions.push(Action::ToPdf { pages: count });
-        Ok((pdf, Format::Pdf))
+        Ok((pdf.finish(), Format::Pdf))
     }
 }
 
@@ -442,13 +522,27 @@ pub fn fix_bytes(
         cancel,
         actions: Vec::new(),
     };
-    let (out, format) = match d.format {
-        Format::Jpeg => target.jpeg(bytes, &d)?,
-        Format::Png => target.png(bytes, &d)?,
-        Format::Tiff => target.tiff(bytes, &d)?,
-        Format::Pdf | Format::Docx => (bytes.to_vec(), d.format),
+    let fixed = match d.format {
+        Format::Jpeg => target.jpeg(bytes, &d),
+        Format::Png => target.png(bytes, &d),
+        Format::Tiff => target.tiff(bytes, &d),
+        Format::Pdf | Format::Docx => Ok((bytes.to_vec(), d.format)),
         Format::Unknown => return Err(FixError::Refused(report.problems)),
     };
+    let (out, format) = fixed.map_err(|e| match e {
+        FixError::TooBig {
+            pages,
+            bytes,
+            limit,
+            ..
+        } => FixError::TooBig {
+            name: name.to_owned(),
+            pages,
+            bytes,
+            limit,
+        },
+        other => other,
+    })?;
     let ext = format.extensions().first().copied().unwrap_or("bin");
     let out_name = format!("{stem}.{ext}");
     if out_name != name {

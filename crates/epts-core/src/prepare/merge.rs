@@ -3,15 +3,20 @@
 //! the page's /Rotate instead of new pixels. PNG and TIFF pages go in as Flate-compressed
 //! pixels (bilevel scans at 1 bit a pixel), which is lossless too. A page takes its size from
 //! the picture's DPI; without one, the picture is fitted to A4.
+//!
+//! Pages are written as they are read: a decoded picture is compressed into the PDF and
+//! dropped before the next is decoded, so a merge holds one picture's pixels at a time.
 
 use super::detect::{Format, detect};
 use super::raster::{self, RasterError};
-use super::{jpeg_meta, tiff_pages};
+use super::{budget, jpeg_meta, tiff_pages};
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use image::{DynamicImage, ImageFormat};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref};
 use std::borrow::Cow;
 use std::io::Write;
+use std::ops::ControlFlow;
 
 /// A4 in points.
 const A4: (f32, f32) = (595.28, 841.89);
@@ -26,14 +31,51 @@ pub enum MergeError {
     NotImage { name: String },
     #[error("{name} is damaged: {why}")]
     Damaged { name: String, why: String },
+    /// Decoding it would take more memory than it may (too many pages, or too large ones).
+    #[error("{name} is too large to decode: {bytes} bytes, at most {limit}")]
+    TooBig {
+        name: String,
+        pages: usize,
+        bytes: u64,
+        limit: u64,
+    },
+}
+
+impl MergeError {
+    fn of(name: &str, e: RasterError) -> Self {
+        let name = name.to_owned();
+        match e {
+            RasterError::PagesOverBudget {
+                pages,
+                bytes,
+                budget,
+            } => MergeError::TooBig {
+                name,
+                pages,
+                bytes,
+                limit: budget,
+            },
+            RasterError::OverBudget { bytes, budget } => MergeError::TooBig {
+                name,
+                pages: 1,
+                bytes,
+                limit: budget,
+            },
+            other => MergeError::Damaged {
+                name,
+                why: other.to_string(),
+            },
+        }
+    }
 }
 
 impl Localized for MergeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            MergeError::Empty => "nothing_to_merge",
-            MergeError::NotImage { .. } => "not_image",
-            MergeError::Damaged { .. } => "corrupt",
+            MergeError::Empty => Code::NothingToMerge,
+            MergeError::NotImage { .. } => Code::NotImage,
+            MergeError::Damaged { .. } => Code::Corrupt,
+            MergeError::TooBig { .. } => Code::TooManyPixels,
         }
     }
 
@@ -55,6 +97,15 @@ impl Localized for MergeError {
                     "«{name}» is damaged and cannot go into the PDF. Take the picture or scan again."
                 )
             }
+            (
+                MergeError::TooBig {
+                    name,
+                    pages,
+                    bytes,
+                    limit,
+                },
+                lang,
+            ) => budget::too_big_message(name, *pages, *bytes, *limit, lang),
         }
     }
 }
@@ -74,7 +125,7 @@ pub(crate) enum PageImage<'a> {
     },
     /// 8-bit gray or RGB pixels.
     Pixels {
-        image: DynamicImage,
+        image: &'a DynamicImage,
         dpi: Option<(u32, u32)>,
     },
 }
@@ -122,21 +173,41 @@ fn pack_bilevel(img: &image::GrayImage) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Writes the PDF: one page a picture, in order.
-pub(crate) fn build_pdf(pages: &[PageImage<'_>]) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let mut next = 3;
-    let mut alloc = || {
-        let r = Ref::new(next);
-        next += 1;
+/// A PDF written a page at a time, so that a page's pixels can go as soon as it is in.
+pub(crate) struct PdfWriter {
+    pdf: Pdf,
+    next: i32,
+    pages: Vec<Ref>,
+}
+
+const CATALOG: Ref = Ref::new(1);
+const TREE: Ref = Ref::new(2);
+
+impl PdfWriter {
+    pub(crate) fn new() -> Self {
+        Self {
+            pdf: Pdf::new(),
+            next: 3,
+            pages: Vec::new(),
+        }
+    }
+
+    fn alloc(&mut self) -> Ref {
+        let r = Ref::new(self.next);
+        self.next += 1;
         r
-    };
-    let mut ids = Vec::new();
-    for page in pages {
-        let (page_id, image_id, content_id) = (alloc(), alloc(), alloc());
-        ids.push(page_id);
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.pdf.len()
+    }
+
+    /// Adds one page after the others.
+    pub(crate) fn add(&mut self, page: &PageImage<'_>) {
+        let (page_id, image_id, content_id) = (self.alloc(), self.alloc(), self.alloc());
+        self.pages.push(page_id);
+        let pdf = &mut self.pdf;
         let clamp = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let (w, h, dpi, rotate) = match page {
             PageImage::Jpeg {
@@ -171,6 +242,8 @@ pub(crate) fn build_pdf(pages: &[PageImage<'_>]) -> Vec<u8> {
                         Some(packed) => (deflate(&packed), 1, true),
                         None => (deflate(g.as_raw()), 8, true),
                     },
+                    // Read in place: a copy would be one more picture in memory.
+                    DynamicImage::ImageRgb8(rgb) => (deflate(rgb.as_raw()), 8, false),
                     other => (deflate(other.to_rgb8().as_raw()), 8, false),
                 };
                 let mut image = pdf.image_xobject(image_id, &data);
@@ -199,14 +272,27 @@ pub(crate) fn build_pdf(pages: &[PageImage<'_>]) -> Vec<u8> {
         if rotate != 0 {
             p.rotate(rotate);
         }
-        p.parent(tree);
+        p.parent(TREE);
         p.contents(content_id);
         p.resources().x_objects().pair(Name(b"Im"), image_id);
         p.finish();
     }
-    let count = i32::try_from(ids.len()).unwrap_or(i32::MAX);
-    pdf.pages(tree).kids(ids).count(count);
-    pdf.catalog(catalog).pages(tree);
+
+    /// The page tree and the catalog after the pages, then the file.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        let count = i32::try_from(self.pages.len()).unwrap_or(i32::MAX);
+        self.pdf.pages(TREE).kids(self.pages).count(count);
+        self.pdf.catalog(CATALOG).pages(TREE);
+        self.pdf.finish()
+    }
+}
+
+/// Writes the PDF: one page a picture, in order.
+pub(crate) fn build_pdf(pages: &[PageImage<'_>]) -> Vec<u8> {
+    let mut pdf = PdfWriter::new();
+    for page in pages {
+        pdf.add(page);
+    }
     pdf.finish()
 }
 
@@ -229,16 +315,19 @@ impl Default for MergeOptions {
     }
 }
 
-/// The pages one picture file gives (a TIFF may give many).
-pub(crate) fn pages_of<'a>(
+/// Writes the pages one picture file gives (a TIFF may give many), decoding one at a time.
+fn add_pages(
+    pdf: &mut PdfWriter,
     name: &str,
-    bytes: &'a [u8],
+    bytes: &[u8],
     options: MergeOptions,
-) -> Result<Vec<PageImage<'a>>, MergeError> {
+) -> Result<(), MergeError> {
     let damaged = |why: &dyn std::fmt::Display| MergeError::Damaged {
         name: name.to_owned(),
         why: why.to_string(),
     };
+    // Every page on A4 when asked, whatever its DPI says.
+    let dpi_of = |dpi: Option<(u32, u32)>| if options.fit_a4 { None } else { dpi };
     let d = detect(bytes);
     if let Some(why) = &d.corrupt {
         return Err(damaged(why));
@@ -255,25 +344,29 @@ pub(crate) fn pages_of<'a>(
                 Some(1) | None => 0,
                 // Mirrored photos (2, 4, 5, 7) need new pixels; a rotation cannot show them.
                 Some(o) => {
-                    let mut img =
-                        raster::decode(bytes, ImageFormat::Jpeg).map_err(|e| damaged(&e))?;
+                    let (mut img, held) = raster::decode(bytes, ImageFormat::Jpeg, &budget::NEVER)
+                        .map_err(|e| MergeError::of(name, e))?;
                     raster::orient(&mut img, o);
                     let img = raster::normalise(img);
                     let q = raster::estimate_quality(bytes).unwrap_or(raster::TOP_QUALITY);
                     let jpeg = raster::encode_jpeg(&img, q.min(raster::TOP_QUALITY), d.facts.dpi)
                         .map_err(|e| damaged(&e))?;
-                    return Ok(vec![PageImage::Jpeg {
+                    let (width, height) = (img.width(), img.height());
+                    let components = if img.color().channel_count() == 1 {
+                        1
+                    } else {
+                        3
+                    };
+                    drop((img, held));
+                    pdf.add(&PageImage::Jpeg {
                         bytes: Cow::Owned(jpeg),
-                        width: img.width(),
-                        height: img.height(),
-                        components: if img.color().channel_count() == 1 {
-                            1
-                        } else {
-                            3
-                        },
-                        dpi: d.facts.dpi,
+                        width,
+                        height,
+                        components,
+                        dpi: dpi_of(d.facts.dpi),
                         rotate: 0,
-                    }]);
+                    });
+                    return Ok(());
                 }
             };
             let bytes = if options.strip_location && d.facts.location {
@@ -281,30 +374,36 @@ pub(crate) fn pages_of<'a>(
             } else {
                 Cow::Borrowed(bytes)
             };
-            Ok(vec![PageImage::Jpeg {
+            pdf.add(&PageImage::Jpeg {
                 bytes,
                 width,
                 height,
                 components: d.facts.components.unwrap_or(3),
-                dpi: d.facts.dpi,
+                dpi: dpi_of(d.facts.dpi),
                 rotate,
-            }])
+            });
+            Ok(())
         }
         Format::Png => {
-            let img = raster::decode(bytes, ImageFormat::Png).map_err(|e| damaged(&e))?;
-            Ok(vec![PageImage::Pixels {
-                image: raster::normalise(img),
-                dpi: d.facts.dpi,
-            }])
+            let (img, _held) = raster::decode(bytes, ImageFormat::Png, &budget::NEVER)
+                .map_err(|e| MergeError::of(name, e))?;
+            pdf.add(&PageImage::Pixels {
+                image: &raster::normalised(&img),
+                dpi: dpi_of(d.facts.dpi),
+            });
+            Ok(())
         }
-        Format::Tiff => Ok(tiff_pages::decode_pages(bytes)
-            .map_err(|e: RasterError| damaged(&e))?
-            .into_iter()
-            .map(|p| PageImage::Pixels {
-                image: raster::normalise(p.image),
-                dpi: p.dpi,
+        Format::Tiff => tiff_pages::open(bytes)
+            .and_then(|pages| {
+                pages.each(&budget::NEVER, |page| {
+                    pdf.add(&PageImage::Pixels {
+                        image: &raster::normalised(&page.image),
+                        dpi: dpi_of(page.dpi),
+                    });
+                    Ok::<_, RasterError>(ControlFlow::Continue(()))
+                })
             })
-            .collect()),
+            .map_err(|e| MergeError::of(name, e)),
         _ => Err(MergeError::NotImage {
             name: name.to_owned(),
         }),
@@ -319,16 +418,9 @@ pub fn images_to_pdf(
     if images.is_empty() {
         return Err(MergeError::Empty);
     }
-    let mut pages = Vec::new();
+    let mut pdf = PdfWriter::new();
     for (name, bytes) in images {
-        pages.extend(pages_of(name, bytes, options)?);
+        add_pages(&mut pdf, name, bytes, options)?;
     }
-    if options.fit_a4 {
-        for page in &mut pages {
-            match page {
-                PageImage::Jpeg { dpi, .. } | PageImage::Pixels { dpi, .. } => *dpi = None,
-            }
-        }
-    }
-    Ok(build_pdf(&pages))
+    Ok(pdf.finish())
 }

@@ -2,6 +2,7 @@
 //! the fixes that make it acceptable. Driven by rule profiles, never by constants.
 
 pub mod batch;
+mod budget;
 pub mod check;
 pub mod detect;
 pub mod fix;

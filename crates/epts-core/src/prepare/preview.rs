@@ -5,8 +5,10 @@
 //! photo upright only through its tag looks sideways here — as it may on the portal — and
 //! the fixed copy shows the difference.
 
+use super::budget::{self, Reservation};
 use super::detect::{Format, detect};
 use super::raster::{self, RasterError};
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use image::{DynamicImage, ImageFormat};
 
@@ -33,11 +35,11 @@ pub enum PreviewError {
 }
 
 impl Localized for PreviewError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            PreviewError::NotImage(_) => "not_image",
-            PreviewError::TooLarge { .. } => "too_many_pixels",
-            PreviewError::Decode(_) => "corrupt",
+            PreviewError::NotImage(_) => Code::NotImage,
+            PreviewError::TooLarge { .. } => Code::TooManyPixels,
+            PreviewError::Decode(_) => Code::Corrupt,
         }
     }
 
@@ -63,10 +65,21 @@ impl Localized for PreviewError {
     }
 }
 
-/// Decodes with the same bounds as the fixes (`raster::decode`).
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, PreviewError> {
-    raster::decode(bytes, format).map_err(|e| match e {
+/// Decodes with the same bounds and the same memory budget as the fixes (`raster::decode`);
+/// `size` is what the headers said, for the message when the budget refuses it.
+fn decode(
+    bytes: &[u8],
+    format: ImageFormat,
+    size: (u32, u32),
+) -> Result<(DynamicImage, Reservation), PreviewError> {
+    raster::decode(bytes, format, &budget::NEVER).map_err(|e| match e {
         RasterError::TooLarge { width, height } => PreviewError::TooLarge { width, height },
+        RasterError::OverBudget { .. } | RasterError::PagesOverBudget { .. } => {
+            PreviewError::TooLarge {
+                width: size.0,
+                height: size.1,
+            }
+        }
         other => PreviewError::Decode(other.to_string()),
     })
 }
@@ -84,7 +97,12 @@ pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Thumbnail, PreviewError>
     if let Some(why) = detection.corrupt {
         return Err(PreviewError::Decode(why));
     }
-    let img = decode(bytes, format)?;
+    let size = (
+        detection.facts.width.unwrap_or(0),
+        detection.facts.height.unwrap_or(0),
+    );
+    // The reservation lives to the end, as long as pixels made from the picture do.
+    let (img, _held) = decode(bytes, format, size)?;
     let (width, height) = (img.width(), img.height());
     let side = max_side.clamp(16, MAX_PREVIEW_SIDE);
     let small = if width > side || height > side {
@@ -141,7 +159,7 @@ mod tests {
             thumbnail(b"%PDF-1.7\n", 200)
                 .expect_err("a PDF is not a picture")
                 .code(),
-            "not_image"
+            Code::NotImage
         );
         assert!(thumbnail(&png(40, 30)[..60], 200).is_err());
     }

@@ -2,6 +2,7 @@
 //! adds a TOML file of the same shape when a portal changes its rules.
 
 use super::detect::Format;
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -41,11 +42,11 @@ pub enum ProfileError {
 }
 
 impl Localized for ProfileError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            ProfileError::Unknown(_) => "unknown_profile",
-            ProfileError::Read { .. } => "profile_unreadable",
-            ProfileError::Bad { .. } => "bad_profile",
+            ProfileError::Unknown(_) => Code::UnknownProfile,
+            ProfileError::Read { .. } => Code::ProfileUnreadable,
+            ProfileError::Bad { .. } => Code::BadProfile,
         }
     }
 
@@ -168,10 +169,10 @@ mod tests {
 
         std::fs::write(&path, "name = \"x\"\nformats = [\"gif\"]")?;
         let err = Profile::load(path.to_str().ok_or("path")?).expect_err("gif is no portal format");
-        assert_eq!(err.code(), "bad_profile");
+        assert_eq!(err.code(), Code::BadProfile);
         assert_eq!(
             Profile::load("mos").expect_err("unknown").code(),
-            "unknown_profile"
+            Code::UnknownProfile
         );
         Ok(())
     }

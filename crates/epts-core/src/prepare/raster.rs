@@ -2,18 +2,22 @@
 //! quality search that fits a size limit with the least loss.
 //!
 //! Decoding is the one place untrusted images become memory, so every decode goes through
-//! [`decode`], which refuses dimensions and allocations beyond fixed bounds before a byte of
-//! pixels is allocated.
+//! [`decode`] (or `tiff_pages`), which refuses dimensions and allocations beyond fixed bounds
+//! and reserves the pixels from the process's budget (`budget`) before a byte of them is
+//! allocated.
 
+use super::budget::{self, Reservation};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageFormat, ImageReader, metadata::Orientation};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orientation};
 use jpeg_encoder::{ColorType, Encoder, PixelDensity, PixelDensityUnit, SamplingFactor};
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// No side of a picture we decode may exceed this (JPEG's own limit is 65 535).
 const MAX_SIDE: u32 = 30_000;
-/// Decoded pixels of one image may take at most this much memory.
+/// Decoded pixels of one image may take at most this much memory (the whole of
+/// `budget::TOTAL`, which all decodes at once share).
 const MAX_ALLOC: u64 = 768 * 1024 * 1024;
 /// The quality above which a re-encode only grows the file without a visible gain.
 pub(crate) const TOP_QUALITY: u8 = 92;
@@ -28,19 +32,38 @@ pub enum RasterError {
     TooLarge { width: u32, height: u32 },
     #[error("cannot encode JPEG: {0}")]
     Encode(String),
+    /// One picture needs more than all decodes together may take.
+    #[error("the picture needs {bytes} bytes to decode, more than the {budget} allowed")]
+    OverBudget { bytes: u64, budget: u64 },
+    /// A file's pages together need more than one file may take.
+    #[error("the {pages} pages need {bytes} bytes to decode, more than the {budget} allowed")]
+    PagesOverBudget {
+        pages: usize,
+        bytes: u64,
+        budget: u64,
+    },
     #[error("cancelled")]
     Cancelled,
 }
 
-/// Decodes a JPEG, PNG or (first page of a) TIFF into pixels, bounded in size.
-pub(crate) fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, RasterError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    reader.decode().map_err(|e| match e {
+/// Decodes a JPEG, PNG or (first page of a) TIFF into pixels, bounded in size. The pixels
+/// are reserved from the process's budget first, waiting for room; keep the reservation as
+/// long as the pixels (or anything made from them) live, and reserve nothing else meanwhile.
+pub(crate) fn decode(
+    bytes: &[u8],
+    format: ImageFormat,
+    cancel: &AtomicBool,
+) -> Result<(DynamicImage, Reservation), RasterError> {
+    let reader = || {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+        limits.max_alloc = Some(MAX_ALLOC);
+        reader.limits(limits);
+        reader
+    };
+    let refused = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => {
             let (width, height) = image::ImageReader::with_format(Cursor::new(bytes), format)
                 .into_dimensions()
@@ -48,14 +71,41 @@ pub(crate) fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, 
             RasterError::TooLarge { width, height }
         }
         other => RasterError::Decode(other.to_string()),
-    })
+    };
+    // The headers alone say how much the pixels take; they are read again to decode (cheap).
+    let needed = reader().into_decoder().map_err(refused)?.total_bytes();
+    let held = budget::DECODES.reserve(needed, cancel)?;
+    let image = reader().decode().map_err(refused)?;
+    Ok((image, held))
 }
 
 /// Keeps only what a document picture needs: 8-bit gray or 8-bit RGB, transparency flattened
 /// onto white (the portal shows pictures on white, and JPEG has no alpha).
 pub(crate) fn normalise(img: DynamicImage) -> DynamicImage {
-    match img {
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => img,
+    converted(&img).unwrap_or(img)
+}
+
+/// [`normalise`] of a borrowed picture, copying only when it must change.
+pub(crate) fn normalised(img: &DynamicImage) -> Cow<'_, DynamicImage> {
+    converted(img).map_or(Cow::Borrowed(img), Cow::Owned)
+}
+
+/// The 8-bit gray or RGB picture, or `None` when `img` is one already.
+fn converted(img: &DynamicImage) -> Option<DynamicImage> {
+    let flatten = |rgba: &image::RgbaImage| {
+        let mut out = image::RgbImage::new(rgba.width(), rgba.height());
+        for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+            let [r, g, b, a] = p.0;
+            o.0 = [
+                blend_on_white(r, a),
+                blend_on_white(g, a),
+                blend_on_white(b, a),
+            ];
+        }
+        DynamicImage::ImageRgb8(out)
+    };
+    Some(match img {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => return None,
         DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(img.to_luma8()),
         DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLumaA16(_) => {
             let la = img.to_luma_alpha8();
@@ -66,21 +116,11 @@ pub(crate) fn normalise(img: DynamicImage) -> DynamicImage {
             }
             DynamicImage::ImageLuma8(out)
         }
-        other if other.color().has_alpha() => {
-            let rgba = other.to_rgba8();
-            let mut out = image::RgbImage::new(rgba.width(), rgba.height());
-            for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
-                let [r, g, b, a] = p.0;
-                o.0 = [
-                    blend_on_white(r, a),
-                    blend_on_white(g, a),
-                    blend_on_white(b, a),
-                ];
-            }
-            DynamicImage::ImageRgb8(out)
-        }
+        // Read in place: a copy of its own would be one more picture in memory.
+        DynamicImage::ImageRgba8(rgba) => flatten(rgba),
+        other if other.color().has_alpha() => flatten(&other.to_rgba8()),
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
-    }
+    })
 }
 
 fn blend_on_white(c: u8, a: u8) -> u8 {
@@ -266,18 +306,22 @@ pub(crate) fn fit_jpeg(
     }
 }
 
+/// A JPEG that fits: its bytes, its quality and its sides.
+pub(crate) type Fitted = (Vec<u8>, u8, (u32, u32));
+
 /// Shrinks (when needed) and encodes until the JPEG fits: the least loss first (quality),
-/// then fewer pixels, 85 % of the sides a step.
+/// then fewer pixels, 85 % of the sides a step. Returns the JPEG, its quality and its size.
 pub(crate) fn fit_jpeg_shrinking(
-    mut img: DynamicImage,
+    img: &DynamicImage,
     max_bytes: u64,
     ceiling: u8,
     dpi: Option<(u32, u32)>,
     cancel: &AtomicBool,
-) -> Result<(Vec<u8>, u8, DynamicImage), RasterError> {
+) -> Result<Fitted, RasterError> {
+    let mut img = Cow::Borrowed(img);
     loop {
         if let Some((bytes, q)) = fit_jpeg(&img, max_bytes, ceiling, dpi, cancel)? {
-            return Ok((bytes, q, img));
+            return Ok((bytes, q, (img.width(), img.height())));
         }
         let (w, h) = scaled(img.width(), img.height(), 0.85);
         if w < 64 || h < 64 {
@@ -285,7 +329,7 @@ pub(crate) fn fit_jpeg_shrinking(
                 "the picture does not fit the size limit at any readable size".into(),
             ));
         }
-        img = resize(&img, w, h)?;
+        img = Cow::Owned(resize(&img, w, h)?);
     }
 }
 
@@ -353,11 +397,11 @@ mod tests {
     fn a_picture_that_cannot_fit_is_shrunk_until_it_does() {
         let img = noisy(800, 600);
         let cancel = AtomicBool::new(false);
-        let (bytes, _, out) =
-            fit_jpeg_shrinking(img, 20_000, TOP_QUALITY, None, &cancel).expect("fits");
+        let (bytes, _, (w, h)) =
+            fit_jpeg_shrinking(&img, 20_000, TOP_QUALITY, None, &cancel).expect("fits");
         assert!(bytes.len() <= 20_000);
-        assert!(out.width() < 800 && out.height() < 600);
-        let aspect = f64::from(out.width()) / f64::from(out.height());
+        assert!(w < 800 && h < 600);
+        let aspect = f64::from(w) / f64::from(h);
         assert!((aspect - 4.0 / 3.0).abs() < 0.02, "aspect {aspect}");
     }
 

@@ -308,7 +308,12 @@ impl BackupReader {
         if header.format > FORMAT {
             return Err(VaultError::TooNew(header.format));
         }
-        let key = header.key.unseal(passphrase)?;
+        // `unseal` bounds the Argon2id cost and the salt before deriving anything. Its
+        // damaged-header error names vault.json; here the damaged file is the backup.
+        let key = header.key.unseal(passphrase).map_err(|e| match e {
+            VaultError::BadHeader(what) => VaultError::BadBackup(what),
+            e => e,
+        })?;
         Ok(Self {
             input,
             cipher: cipher(&key),

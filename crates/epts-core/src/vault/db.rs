@@ -164,9 +164,8 @@ pub(crate) fn open(
         return Err(VaultError::DatabaseMissing(path.to_owned()));
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
-    let hex: Zeroizing<String> = Zeroizing::new(super::keys::hex(key.as_ref()));
     // A raw key skips SQLCipher's own PBKDF2: ours is already a uniform 256-bit secret.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))?;
+    conn.execute_batch(&key_pragma(key))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|_| VaultError::WrongKey)?;
@@ -182,6 +181,18 @@ pub(crate) fn open(
     )?;
     migrate(&mut conn, version)?;
     Ok(conn)
+}
+
+/// `PRAGMA key = "x'…'";` in one buffer sized up front and wiped when dropped: growing it
+/// (as `format!` may) would leave unwiped copies of the key behind in freed memory.
+fn key_pragma(key: &Zeroizing<[u8; 32]>) -> Zeroizing<String> {
+    const HEAD: &str = "PRAGMA key = \"x'";
+    const TAIL: &str = "'\";";
+    let mut sql = Zeroizing::new(String::with_capacity(HEAD.len() + 64 + TAIL.len()));
+    sql.push_str(HEAD);
+    super::keys::push_hex(&mut sql, key.as_ref());
+    sql.push_str(TAIL);
+    sql
 }
 
 fn migrate(conn: &mut Connection, from: i64) -> Result<(), VaultError> {

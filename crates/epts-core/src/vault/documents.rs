@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 pub const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "DocumentView"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
     #[cfg_attr(feature = "ts", ts(type = "number"))]

@@ -1,5 +1,6 @@
 //! Why a vault operation failed, in words a person can act on. Nothing here carries a key.
 
+use crate::Code;
 use crate::lang::{Lang, Localized};
 use std::path::PathBuf;
 
@@ -21,6 +22,10 @@ pub enum VaultError {
     WeakPassphrase,
     #[error("vault header unreadable: {0}")]
     BadHeader(String),
+    /// A vault or backup header asks for more Argon2id work than the app ever writes
+    /// (see `KdfParams::MAX`): refused before any key derivation.
+    #[error("the header asks for too costly a key derivation (m = {m_kib} KiB, t = {t}, p = {p})")]
+    KdfTooCostly { m_kib: u32, t: u32, p: u32 },
     #[error("vault format {0} is newer than this app")]
     TooNew(u32),
     #[error("database: {0}")]
@@ -77,36 +82,37 @@ impl From<rusqlite::Error> for VaultError {
 }
 
 impl Localized for VaultError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            VaultError::NotFound(_) => "vault_not_found",
-            VaultError::AlreadyExists(_) => "vault_exists",
-            VaultError::WrongPassphrase => "wrong_passphrase",
-            VaultError::WrongKey => "wrong_key",
-            VaultError::DatabaseMissing(_) => "vault_database_missing",
-            VaultError::WeakPassphrase => "weak_passphrase",
-            VaultError::BadHeader(_) => "vault_header_damaged",
-            VaultError::TooNew(_) => "vault_too_new",
-            VaultError::Database(_) => "vault_database_error",
-            VaultError::NoSuchDocument(_) => "document_not_found",
-            VaultError::NoSuchRecord(_) => "record_not_found",
-            VaultError::Damaged { .. } => "document_damaged",
+            VaultError::NotFound(_) => Code::VaultNotFound,
+            VaultError::AlreadyExists(_) => Code::VaultExists,
+            VaultError::WrongPassphrase => Code::WrongPassphrase,
+            VaultError::WrongKey => Code::WrongKey,
+            VaultError::DatabaseMissing(_) => Code::VaultDatabaseMissing,
+            VaultError::WeakPassphrase => Code::WeakPassphrase,
+            VaultError::BadHeader(_) => Code::VaultHeaderDamaged,
+            VaultError::KdfTooCostly { .. } => Code::KdfCostTooHigh,
+            VaultError::TooNew(_) => Code::VaultTooNew,
+            VaultError::Database(_) => Code::VaultDatabaseError,
+            VaultError::NoSuchDocument(_) => Code::DocumentNotFound,
+            VaultError::NoSuchRecord(_) => Code::RecordNotFound,
+            VaultError::Damaged { .. } => Code::DocumentDamaged,
             VaultError::Io { source, .. }
                 if source.kind() == std::io::ErrorKind::PermissionDenied =>
             {
-                "vault_read_only"
+                Code::VaultReadOnly
             }
             VaultError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
-                "disk_full"
+                Code::DiskFull
             }
-            VaultError::Io { .. } => "vault_io_error",
-            VaultError::TooLarge { .. } => "file_too_large",
-            VaultError::Invalid(_) => "invalid_input",
-            VaultError::KeyringUnavailable(_) => "keyring_unavailable",
-            VaultError::KeyNotInKeyring => "key_not_in_keyring",
-            VaultError::NoPassphraseSet => "no_passphrase_set",
-            VaultError::PassphraseNeeded => "passphrase_needed",
-            VaultError::BadBackup(_) => "backup_unreadable",
+            VaultError::Io { .. } => Code::VaultIoError,
+            VaultError::TooLarge { .. } => Code::FileTooLarge,
+            VaultError::Invalid(_) => Code::InvalidInput,
+            VaultError::KeyringUnavailable(_) => Code::KeyringUnavailable,
+            VaultError::KeyNotInKeyring => Code::KeyNotInKeyring,
+            VaultError::NoPassphraseSet => Code::NoPassphraseSet,
+            VaultError::PassphraseNeeded => Code::PassphraseNeeded,
+            VaultError::BadBackup(_) => Code::BackupUnreadable,
         }
     }
 
@@ -144,6 +150,11 @@ impl Localized for VaultError {
                 "Служебный файл архива (vault.json) повреждён. Восстановите архив из резервной копии.",
                 "The archive's header file (vault.json) is damaged. Restore the archive from a backup.",
             ).into(),
+            VaultError::KdfTooCostly { m_kib, t, p } => if ru {
+                format!("Чтобы открыть этот файл, нужно слишком много работы: его заголовок просит {} МиБ памяти, {t} проходов и {p} потоков (ePTS Desktop никогда не просит больше 1024 МиБ, 10 и 16). Скорее всего, файл создан не ePTS Desktop или повреждён; он не открывался, ничего не изменено. Для резервной копии выберите другой файл .eptsbak; для архива восстановите его vault.json из резервной копии.", m_kib / 1024)
+            } else {
+                format!("Opening this file would take too much work: its header asks for {} MiB of memory, {t} passes and {p} lanes (ePTS Desktop never asks for more than 1024 MiB, 10 and 16). It was most likely not made by ePTS Desktop, or is damaged; it was not opened and nothing changed. For a backup, choose another .eptsbak file; for an archive, restore its vault.json from a backup.", m_kib / 1024)
+            },
             VaultError::TooNew(v) => if ru {
                 format!("Архив создан более новой версией приложения (формат {v}). Обновите приложение.")
             } else {

@@ -83,7 +83,25 @@ impl KdfParams {
         t: 1,
         p: 1,
     };
+
+    /// The most a header may ask for (1 GiB, 10 passes, 16 lanes: well above the default).
+    /// The parameters are authenticated only by the key they derive, so without a cap a
+    /// crafted file could make opening it cost gigabytes and minutes.
+    pub const MAX: KdfParams = KdfParams {
+        m_kib: 1024 * 1024,
+        t: 10,
+        p: 16,
+    };
+
+    /// Whether a header asking for these may be tried at all.
+    pub fn within_limits(&self) -> bool {
+        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
+    }
 }
+
+/// The salt lengths accepted in a header: Argon2 wants at least 16 bytes; more than 64 is
+/// no safer and only something the app never writes.
+const SALT_LEN: std::ops::RangeInclusive<usize> = 16..=64;
 
 /// The vault key wrapped under a passphrase.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,7 +115,20 @@ pub struct PassphraseWrap {
 
 /// Lower-case hex, for ids, names and the raw database key.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Sized up front: growing would leave unwiped copies of a key's hex behind.
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` in lower-case hex, so a secret can be written straight into a buffer
+/// the caller sized (and wipes) without an intermediate copy.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
 }
 
 pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, VaultError> {
@@ -114,7 +145,19 @@ pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, VaultError> {
         .collect()
 }
 
+/// The only way to Argon2id: every derivation, sealing or unsealing, passes the header
+/// checks first, so no path can run a cost a file chose before it is bounded.
 fn kek(passphrase: &str, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    if !kdf.within_limits() {
+        return Err(VaultError::KdfTooCostly {
+            m_kib: kdf.m_kib,
+            t: kdf.t,
+            p: kdf.p,
+        });
+    }
+    if !SALT_LEN.contains(&salt.len()) {
+        return Err(VaultError::BadHeader("salt length".into()));
+    }
     let params = Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32))
         .map_err(|e| VaultError::BadHeader(format!("argon2 parameters: {e}")))?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -169,10 +212,7 @@ impl PassphraseWrap {
         if self.format > FORMAT {
             return Err(VaultError::TooNew(self.format));
         }
-        // Bound the cost an edited header could demand (4 GiB, 64 passes).
-        if self.kdf.m_kib > 4 * 1024 * 1024 || self.kdf.t > 64 || self.kdf.p > 64 {
-            return Err(VaultError::BadHeader("kdf cost out of range".into()));
-        }
+        // The cost and the salt are bounded in `kek`, before any work.
         let salt = unhex(&self.salt)?;
         let nonce = unhex(&self.nonce)?;
         if nonce.len() != 24 {
@@ -378,6 +418,85 @@ mod tests {
         ));
         assert_eq!(format!("{key:?}"), "VaultKey(redacted)");
         assert_ne!(key.subkey("db").as_ref(), key.subkey("blobs").as_ref());
+        Ok(())
+    }
+
+    /// A genuine wrap with its cost or salt replaced, as an edited file would carry it.
+    fn edited(kdf: KdfParams, salt_bytes: usize) -> Result<PassphraseWrap, VaultError> {
+        let mut wrap =
+            PassphraseWrap::seal(&VaultKey::random()?, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+        wrap.kdf = kdf;
+        wrap.salt = hex(&vec![7u8; salt_bytes]);
+        Ok(wrap)
+    }
+
+    #[test]
+    fn a_header_over_any_cost_cap_is_refused_before_the_key_derivation() -> Result<(), VaultError> {
+        // Each of these would need gigabytes or minutes if derived; refusing them names the
+        // cost, which only the check before Argon2id does (a derivation ends in a wrong
+        // passphrase, the parameters being authenticated).
+        let cheap = KdfParams::INSECURE_FOR_TESTS;
+        for kdf in [
+            KdfParams {
+                m_kib: 4 * 1024 * 1024,
+                ..cheap
+            },
+            KdfParams {
+                m_kib: KdfParams::MAX.m_kib + 1,
+                ..cheap
+            },
+            KdfParams { t: 11, ..cheap },
+            KdfParams {
+                p: 17,
+                m_kib: 17 * 8,
+                ..cheap
+            },
+            KdfParams {
+                m_kib: u32::MAX,
+                t: u32::MAX,
+                p: u32::MAX,
+            },
+        ] {
+            assert!(
+                matches!(
+                    edited(kdf, 16)?.unseal(PASS),
+                    Err(VaultError::KdfTooCostly { .. })
+                ),
+                "{kdf:?}"
+            );
+            // Nor is a file asking for it ever written.
+            assert!(matches!(
+                PassphraseWrap::seal(&VaultKey::random()?, PASS, kdf),
+                Err(VaultError::KdfTooCostly { .. })
+            ));
+        }
+        assert!(KdfParams::MAX.within_limits() && KdfParams::default().within_limits());
+        Ok(())
+    }
+
+    #[test]
+    fn a_salt_of_an_odd_length_is_refused() -> Result<(), VaultError> {
+        for bytes in [0, 8, 15, 65, 1024] {
+            let wrap = edited(KdfParams::INSECURE_FOR_TESTS, bytes)?;
+            assert!(
+                matches!(wrap.unseal(PASS), Err(VaultError::BadHeader(_))),
+                "{bytes} bytes"
+            );
+        }
+        // Within the bounds, a changed salt is merely a wrong key.
+        let wrap = edited(KdfParams::INSECURE_FOR_TESTS, 64)?;
+        assert!(matches!(
+            wrap.unseal(PASS),
+            Err(VaultError::WrongPassphrase)
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn hex_is_lower_case_and_round_trips() -> Result<(), VaultError> {
+        let bytes = [0x00, 0x0f, 0xa5, 0xff];
+        assert_eq!(hex(&bytes), "000fa5ff");
+        assert_eq!(unhex(&hex(&bytes))?, bytes);
         Ok(())
     }
 

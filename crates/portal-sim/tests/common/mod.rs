@@ -135,3 +135,39 @@ pub async fn logged_in(sim: &Running, login: &str, password: &str) -> Result<Cli
     );
     Ok(b)
 }
+
+/// The code the code page shows (`data-testid="esia-sandbox-code"`), and its text.
+pub fn shown_code(page: &str) -> Option<(String, String)> {
+    let at = page.find(r#"data-testid="esia-sandbox-code""#)?;
+    let rest = &page[at..];
+    let code_at = rest.find(r#"data-code=""#)? + r#"data-code=""#.len();
+    let code = &rest[code_at..code_at + rest[code_at..].find('"')?];
+    let text_at = rest.find('>')? + 1;
+    let text = &rest[text_at..text_at + rest[text_at..].find("</p>")?];
+    let text = text.replace("<strong>", "").replace("</strong>", "");
+    Some((code.to_owned(), text))
+}
+
+/// Logs in with nothing but what the pages show, as a person in the sandbox does.
+pub async fn log_in_from_pages(
+    sim: &Running,
+    b: &Client,
+    login: &str,
+    password: &str,
+) -> Result<Step> {
+    let page = to_code_step(sim, b, login, password).await?;
+    let (code, text) = shown_code(&page.body).ok_or("the code page shows the code")?;
+    assert_eq!(text, format!("Песочница: ваш код {code}"));
+    assert_eq!(code.len(), 6);
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
+    let next = confirm(sim, b, &page.body, &code).await?;
+    if next.body.contains("esia-consent-allow") {
+        let flow = flow(&next.body)?;
+        return send(
+            b.post(format!("{}esia/consent", sim.url()))
+                .form(&[("flow", flow.as_str()), ("decision", "allow")]),
+        )
+        .await;
+    }
+    Ok(next)
+}

@@ -275,10 +275,11 @@ export const en: Dict = {
       needsArchive: 'Open the archive to load data into it',
       openArchive: 'Open the archive',
     },
-    downloads: {
+    notices: {
       saved: 'File «{file}» saved to the archive',
       attached: 'File «{file}» saved to the archive and attached to VIN {vin}',
       dismiss: 'Dismiss the notice',
+      repeated: 'Repeated: {count}',
     },
   },
   validate: {
@@ -369,6 +370,7 @@ export const en: Dict = {
       sandbox: 'Back to the sandbox',
       hint: 'Empty: the sandbox, a local copy of the portal for testing and training. After a change of address, log in to the portal again.',
       saved: 'Address saved. Log in to the portal again in «Portal».',
+      refusedAtStart: 'The saved portal address was refused; the sandbox runs instead.',
       sandboxSaved: 'The sandbox is in use again. Log in to the portal again in «Portal».',
     },
     title: 'Settings',

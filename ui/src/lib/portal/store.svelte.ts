@@ -1,16 +1,17 @@
 // The portal as the UI sees it: who is logged in and where that login is kept, the sync of
 // the user's ePTS into the archive with its progress and last report, and the notices about
-// files downloaded in the portal window. The session itself never leaves the Rust side.
+// notices from the portal window (documents it stored, pages and windows it refused). The
+// session itself never leaves the Rust side.
 
 import { toCommandError, type Backend } from '$lib/backend';
-import type { PortalDownload } from '$lib/bindings/PortalDownload';
+import type { PortalNotice } from '$lib/bindings/PortalNotice';
 import type { PortalStatus } from '$lib/bindings/PortalStatus';
 import type { SyncProgress } from '$lib/bindings/SyncProgress';
 import type { SyncReport } from '$lib/bindings/SyncReport';
 import type { AppState } from '$lib/state.svelte';
 
-/** How long a download notice stays unless dismissed. */
-export const DOWNLOAD_NOTICE_MS = 10_000;
+/** How long a notice stays unless dismissed (a repeat starts it again). */
+export const NOTICE_MS = 10_000;
 
 const NOBODY: PortalStatus = {
   user: null,
@@ -22,7 +23,16 @@ const NOBODY: PortalStatus = {
   syncing: false,
 };
 
-export type DownloadNotice = PortalDownload & { id: number };
+/** A notice on screen; `count` says how many alike came in a row (a flood is one notice). */
+export type NoticeItem = PortalNotice & { id: number; count: number };
+
+/** Notices that say the same thing again collapse into one: the same failure of downloads
+ * (a page asking for a hundred files), the same refused host. A stored file is never
+ * merged: each one is news. */
+function sameKind(notice: PortalNotice): string | null {
+  if (notice.kind === 'refused') return `refused:${notice.code}:${notice.host}`;
+  return notice.error ? `download:${notice.error.code}` : null;
+}
 
 export class PortalStore {
   /** null until the first answer of portal_status (it may take a second after a restart). */
@@ -35,7 +45,7 @@ export class PortalStore {
   report = $state<SyncReport | null>(null);
   /** The last sync (or cabinet) could not write: the archive is locked. */
   needsArchive = $state(false);
-  downloads = $state<DownloadNotice[]>([]);
+  notices = $state<NoticeItem[]>([]);
 
   private readonly app: AppState;
   private readonly backend: Backend;
@@ -43,6 +53,9 @@ export class PortalStore {
   private generation = 0;
   private watching = false;
   private nextId = 0;
+  // Timer handles are bookkeeping, not state the UI shows.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
 
   constructor(app: AppState) {
     this.app = app;
@@ -196,26 +209,43 @@ export class PortalStore {
     this.needsArchive = false;
   }
 
-  /** Starts listening for files downloaded in the portal window (once a window). */
-  async watchDownloads(): Promise<void> {
+  /** Starts listening to the portal window (once a window). */
+  async watchNotices(): Promise<void> {
     if (this.watching) return;
     this.watching = true;
     try {
-      await this.backend.portalWatchDownloads((d) => this.downloaded(d));
+      await this.backend.portalWatchNotices((n) => this.heard(n));
     } catch {
-      // Outside the shell there is no portal window to download from.
+      // Outside the shell there is no portal window to hear from.
       this.watching = false;
     }
   }
 
-  downloaded(download: PortalDownload): void {
+  heard(notice: PortalNotice): void {
+    const kind = sameKind(notice);
+    const same = kind === null ? undefined : this.notices.find((n) => sameKind(n) === kind);
+    if (same) {
+      this.notices = this.notices.map((n) => (n.id === same.id ? { ...notice, id: n.id, count: n.count + 1 } : n));
+      this.hideLater(same.id);
+      return;
+    }
     const id = ++this.nextId;
-    this.downloads = [...this.downloads, { ...download, id }];
-    setTimeout(() => this.dismissDownload(id), DOWNLOAD_NOTICE_MS);
+    this.notices = [...this.notices, { ...notice, id, count: 1 }];
+    this.hideLater(id);
   }
 
-  dismissDownload(id: number): void {
-    this.downloads = this.downloads.filter((d) => d.id !== id);
+  dismiss(id: number): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  private hideLater(id: number): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.set(
+      id,
+      setTimeout(() => this.dismiss(id), NOTICE_MS),
+    );
   }
 }
 
