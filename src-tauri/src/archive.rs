@@ -471,6 +471,10 @@ pub fn serve_document(
     };
     let refuse = |status: StatusCode| reply(status, Vec::new(), "text/plain");
     if webview_label != "main" {
+        tracing::info!(
+            window = webview_label,
+            "epts-doc: a document asked for from another window was refused"
+        );
         return refuse(StatusCode::FORBIDDEN);
     }
     let Ok(id) = path.trim_matches('/').parse::<i64>() else {

@@ -82,6 +82,8 @@ pub struct App {
     pub work_dir: PathBuf,
     /// The X display the app runs on (`None`: the one in `DISPLAY`).
     pub display: Option<String>,
+    /// Where the app's output (its log) goes: tauri-driver's, which the app inherits.
+    pub log_file: PathBuf,
 }
 
 /// Runs one end-to-end test: starts portal-sim, tauri-driver and the app, runs `body`,
@@ -138,7 +140,8 @@ where
     if let Some(display) = &display {
         cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY");
     }
-    group.spawn(cmd, &scratch.join("tauri-driver.log"))?;
+    let log_file = scratch.join("tauri-driver.log");
+    group.spawn(cmd, &log_file)?;
 
     let driver = connect(driver_port, &app_binary()?).await?;
     let main_window = driver.window().await?;
@@ -152,6 +155,7 @@ where
         home_dir,
         work_dir,
         display: display.clone(),
+        log_file,
     };
     let outcome = body(app.clone()).await;
     if outcome.is_err() {

@@ -135,3 +135,19 @@ async fn without_a_session_in_the_environment_sync_uses_the_one_the_app_kept() -
     assert!(text.contains("Войти через Госуслуги"), "{text}");
     Ok(())
 }
+
+#[test]
+fn a_clear_text_address_of_a_remote_portal_is_refused_before_the_session_is_sent() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("vault");
+    Vault::create(&dir, PASS, KdfParams::INSECURE_FOR_TESTS)?;
+    for portal in ["http://epts.example.ru", "http://192.0.2.7:8080/"] {
+        let out = sync(&dir, portal, "JSESSIONID-that-must-stay-home");
+        assert_eq!(out.status.code(), Some(1), "{portal}");
+        let err: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(err["error"]["code"], "bad_portal_url", "{portal}");
+        let message = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("https://"), "{message}");
+    }
+    Ok(())
+}

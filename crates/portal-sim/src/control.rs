@@ -252,6 +252,11 @@ impl Sim {
         Some(s.open_session(id))
     }
 
+    /// The values of every open portal session: what a test searches files and logs for.
+    pub fn session_ids(&self) -> Vec<String> {
+        self.lock().sessions.keys().cloned().collect()
+    }
+
     /// Sets (or clears) the fault the next requests meet. A login failure waits for the
     /// next logins (`remaining` counts logins) and leaves other requests alone.
     pub fn set_fault(&self, fault: Option<Fault>, remaining: Option<u32>) {

@@ -44,6 +44,8 @@ pub use clock::MAX_ADVANCE;
 pub use control::Expirable;
 #[cfg(feature = "test-controls")]
 pub use faults::OVERSIZED_JSON_BYTES;
+#[cfg(feature = "test-controls")]
+pub use navigation::{ATTACHMENT_PATH, HTML_PDF_PATH};
 pub use state::{Fault, Limits, LoginFailure, Sim};
 
 use axum::Router;

@@ -1,6 +1,7 @@
 //! Pages for the portal window's navigation tests, on the portal's origin: ways out to a
 //! foreign origin (a redirect, a link, `window.open`, `target=_blank`, an open redirect), a
-//! flood of downloads, and a `.pdf` link that is really HTML. Test-only.
+//! flood of downloads, a `.pdf` link that is really HTML, and an extract behind an address
+//! with no extension. Test-only.
 //!
 //! The foreign address is the test's (`?to=`, usually another loopback port); only
 //! `http(s)` addresses are taken.
@@ -33,7 +34,14 @@ pub fn routes() -> axum::Router<Sim> {
         .route("/cabinet/flood", get(flood))
         .route("/cabinet/fake-pdf", get(html_pdf_page))
         .route(HTML_PDF_PATH, get(html_pdf))
+        // The extract under an address with no file extension: only the answer's
+        // `Content-Disposition: attachment` makes it a download, so the webview's own
+        // download path (not the window's document-link check) is what meets it.
+        .route(ATTACHMENT_PATH, get(crate::cabinet::download))
 }
+
+/// The extract of `{id}` at an address that does not look like a file.
+pub const ATTACHMENT_PATH: &str = "/cabinet/epts/{id}/attachment";
 
 #[derive(Debug, Deserialize)]
 pub struct ToQuery {

@@ -1,3 +1,6 @@
+// Each test binary uses its own part of these helpers.
+#![allow(dead_code)]
+
 //! A portal client against a portal-sim started for the test, with a session opened
 //! without the browser flow.
 
