@@ -169,7 +169,7 @@ pub fn open(
     let address = state.portal().account.address().clone();
     let (navigations, windows, downloads) = (app.clone(), app.clone(), app.clone());
     let new_windows = address.clone();
-    WebviewWindowBuilder::new(app, PORTAL_WINDOW, WebviewUrl::External(url))
+    let window = WebviewWindowBuilder::new(app, PORTAL_WINDOW, WebviewUrl::External(url))
         .title(title(None, lang))
         .inner_size(960.0, 760.0)
         .on_page_load(move |window, payload| {
@@ -197,13 +197,56 @@ pub fn open(
         })
         .on_download(move |_webview, event| match event {
             DownloadEvent::Requested { url, .. } => {
-                capture(&downloads, url);
+                // On Linux `stop_webkit_downloads` has cancelled it already.
+                if cfg!(not(target_os = "linux")) {
+                    capture(&downloads, url);
+                }
                 // The core fetches it itself: no plaintext copy lands in Downloads.
                 false
             }
             _ => false,
         })
-        .build()
+        .build()?;
+    #[cfg(target_os = "linux")]
+    stop_webkit_downloads(&window)?;
+    Ok(window)
+}
+
+/// Cancels every WebKitGTK download of the app's web context the moment it starts, and
+/// takes the portal's own into the archive instead. Tauri's download handler alone is not
+/// enough on Linux: a page whose answer is an attachment (no `.pdf` in its address, so not
+/// taken at navigation) became a download that never reached it, and WebKit saved the
+/// file in plaintext into the working folder (the e2e test `portal_safety` shows it). The
+/// context outlives the window, so the signal is connected once.
+#[cfg(target_os = "linux")]
+fn stop_webkit_downloads(window: &WebviewWindow) -> tauri::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use webkit2gtk::{DownloadExt, URIRequestExt, WebContextExt, WebViewExt};
+    static CONNECTED: AtomicBool = AtomicBool::new(false);
+    let app = window.app_handle().clone();
+    window.with_webview(move |webview| {
+        let Some(context) = webview.inner().context() else {
+            tracing::error!("portal window: no web context to guard downloads in");
+            return;
+        };
+        if CONNECTED.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        context.connect_download_started(move |_, download| {
+            let uri = download.request().and_then(|r| r.uri());
+            download.cancel();
+            let Some(url) = uri.and_then(|u| Url::parse(&u).ok()) else {
+                return;
+            };
+            let address = app.state::<AppState>().portal().account.address().clone();
+            if address.is_own(&url) {
+                capture(&app, url);
+            } else {
+                let host = host_of(&url);
+                refuse(&app, Refused::Page(host.clone()), host);
+            }
+        });
+    })
 }
 
 /// Whether the window may go to `url`. WebKitGTK does not report a navigation that turns

@@ -360,6 +360,10 @@ async fn downloads_land_only_in_the_archive_and_the_session_stays_out_of_files_a
         let found = leaks(&searched, &needle)?;
         ensure!(found.is_empty(), "plaintext copies: {found:?}");
 
+        // The notices are read: out of the way.
+        for dismiss in app.all("[data-testid='portal-notice-dismiss']").await? {
+            dismiss.click().await?;
+        }
         // Logout and lock; then the session is in no file and never was in the log.
         app.click("nav-portal").await?;
         app.click("portal-logout").await?;
