@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use epts_core::prepare::{Detection, Format};
+use epts_core::prepare::{Detection, FileFormat};
 
 /// Panics when `d` contradicts itself; the fuzzer reports a panic as a crash.
 pub fn assert_consistent(bytes: &[u8], d: &Detection) {
@@ -28,24 +28,24 @@ pub fn assert_consistent(bytes: &[u8], d: &Detection) {
         assert!(p <= 9, "PDF/A part is one digit: {d:?}");
     }
     match d.format {
-        Format::Pdf => {
+        FileFormat::Pdf => {
             assert!(bytes.starts_with(b"%PDF-"), "PDF without its signature");
             assert!(f.width.is_none() && f.tiff_compression.is_empty());
         }
-        Format::Jpeg => {
+        FileFormat::Jpeg => {
             assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
             if d.corrupt.is_none() {
                 assert!(f.width.is_some(), "a sound JPEG has a frame header: {d:?}");
                 assert_eq!(f.cmyk, f.components == Some(4));
             }
         }
-        Format::Png => {
+        FileFormat::Png => {
             assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
             if d.corrupt.is_none() {
                 assert!(f.width.is_some() && f.bit_depth.is_some(), "{d:?}");
             }
         }
-        Format::Tiff => {
+        FileFormat::Tiff => {
             assert!(bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*"));
             if d.corrupt.is_none() {
                 let pages = f.pages.expect("a sound TIFF counts its pages");
@@ -57,11 +57,11 @@ pub fn assert_consistent(bytes: &[u8], d: &Detection) {
                 );
             }
         }
-        Format::Docx => {
+        FileFormat::Docx => {
             assert!(bytes.starts_with(b"PK\x03\x04"));
             assert!(f.width.is_none() && f.pages.is_none());
         }
-        Format::Unknown => {
+        FileFormat::Unknown => {
             assert!(
                 f.width.is_none() && f.pages.is_none() && !f.encrypted && !f.macro_enabled,
                 "unknown bytes have no facts: {d:?}"

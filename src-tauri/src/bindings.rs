@@ -14,8 +14,8 @@ use epts_core::ids::{Detail, Finding, IdKind, Report};
 use epts_core::portal::{Me, PortalStatus};
 use epts_core::portal::{SessionHome, SyncFailure, SyncPhase, SyncProgress, SyncReport};
 use epts_core::prepare::{
-    Applied, BatchReport, FileOutcome, FileReport, Finding as PrepareFinding, Format, Progress,
-    SetReport, Status, Verdict,
+    AppliedFix, FileFormat, FileOutcome, FixReport, OutcomeStatus, PrepareFileReport,
+    PrepareFinding, PrepareProgress, PrepareReport, Verdict,
 };
 use epts_core::settings::{Settings, View};
 use epts_core::vault::{
@@ -59,15 +59,15 @@ fn generated() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         one::<Report>(&cfg)?,
         one::<Settings>(&cfg)?,
         one::<View>(&cfg)?,
-        one::<Applied>(&cfg)?,
-        one::<BatchReport>(&cfg)?,
+        one::<AppliedFix>(&cfg)?,
+        one::<FixReport>(&cfg)?,
         one::<FileOutcome>(&cfg)?,
-        one::<FileReport>(&cfg)?,
+        one::<PrepareFileReport>(&cfg)?,
         one::<PrepareFinding>(&cfg)?,
-        one::<Format>(&cfg)?,
-        one::<Progress>(&cfg)?,
-        one::<SetReport>(&cfg)?,
-        one::<Status>(&cfg)?,
+        one::<FileFormat>(&cfg)?,
+        one::<PrepareProgress>(&cfg)?,
+        one::<PrepareReport>(&cfg)?,
+        one::<OutcomeStatus>(&cfg)?,
         one::<Verdict>(&cfg)?,
         one::<MergeDestination>(&cfg)?,
         one::<MergeDone>(&cfg)?,

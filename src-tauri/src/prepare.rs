@@ -14,8 +14,8 @@ use epts_core::Code;
 use epts_core::ids::Vin;
 use epts_core::prepare::preview::{self, PreviewError};
 use epts_core::prepare::{
-    BatchReport, FixOptions, FolderSink, MergeOptions, Profile, Progress, Scheme, SetReport, Sink,
-    VaultSink, check_paths, collect_files, fix_paths, images_to_pdf, output_stems,
+    FixOptions, FixReport, FolderSink, MergeOptions, PrepareProgress, PrepareReport, Profile,
+    Scheme, Sink, VaultSink, check_paths, collect_files, fix_paths, images_to_pdf, output_stems,
 };
 use epts_core::{Lang, Localized};
 use serde::{Deserialize, Serialize};
@@ -338,7 +338,7 @@ pub async fn prepare_check(
     profile_name: String,
     prepare: State<'_, Prepare>,
     app: State<'_, AppState>,
-) -> Result<SetReport, CommandError> {
+) -> Result<PrepareReport, CommandError> {
     let lang = app.settings().language;
     let paths = prepare.chosen(&paths).map_err(|e| err(&e, lang))?;
     let profile = profile(&profile_name, lang)?;
@@ -401,11 +401,11 @@ pub async fn prepare_fix(
     scheme: TranslitScheme,
     name_pattern: String,
     destination: PrepareDestination,
-    on_progress: Channel<Progress>,
+    on_progress: Channel<PrepareProgress>,
     prepare: State<'_, Prepare>,
     archive: State<'_, Arc<Archive>>,
     app: State<'_, AppState>,
-) -> Result<BatchReport, CommandError> {
+) -> Result<FixReport, CommandError> {
     let lang = app.settings().language;
     let paths = prepare.chosen(&paths).map_err(|e| err(&e, lang))?;
     let mut options = FixOptions::new(profile(&profile_name, lang)?, lang);
@@ -440,7 +440,7 @@ pub async fn prepare_fix(
     let _running = Running(&prepare);
     let archive = Arc::clone(&archive);
     let report = tauri::async_runtime::spawn_blocking(move || {
-        let progress = move |p: Progress| {
+        let progress = move |p: PrepareProgress| {
             // The window may be gone; the run finishes anyway.
             let _ = on_progress.send(p);
         };

@@ -7,7 +7,7 @@
 //! button, the table and the commands behind them run as they do for a person.
 
 use anyhow::{Context, Result, bail, ensure};
-use epts_core::prepare::{Format, detect};
+use epts_core::prepare::{FileFormat, detect};
 use epts_e2e::{App, Options, run};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -228,7 +228,7 @@ async fn files_are_checked_fixed_into_a_folder_previewed_and_merged() -> Result<
     );
     let photo = std::fs::read(out_dir.join("foto_mashiny.jpg"))?;
     let d = detect(&photo);
-    ensure!(d.format == Format::Jpeg);
+    ensure!(d.format == FileFormat::Jpeg);
     let (w, h) = (d.facts.width.unwrap_or(0), d.facts.height.unwrap_or(0));
     let original = detect(&std::fs::read(shared_testdata(
         "exif-orientation/Landscape_6.jpg",

@@ -9,8 +9,8 @@
 
 use clap::{Args, Subcommand};
 use epts_core::prepare::{
-    FixOptions, FolderSink, MergeOptions, Profile, Progress, Scheme, Status, Verdict, check_paths,
-    fix_paths, images_to_pdf,
+    FixOptions, FolderSink, MergeOptions, OutcomeStatus, PrepareProgress, Profile, Scheme, Verdict,
+    check_paths, fix_paths, images_to_pdf,
 };
 use epts_core::{Lang, Localized};
 use std::path::{Path, PathBuf};
@@ -228,7 +228,7 @@ fn fix(
     fix_options.name_pattern = options.name_pattern;
     let cancel = AtomicBool::new(false);
     // Progress goes to stderr so that stdout stays the result (JSON or lines).
-    let progress = |p: Progress| {
+    let progress = |p: PrepareProgress| {
         if !json && !options.quiet {
             eprint!(
                 "\r{} {}/{}",
@@ -253,7 +253,7 @@ fn fix(
     } else {
         for f in &report.files {
             match (&f.output, f.status) {
-                (Some(o), Status::Ok) => println!("✓ {} → {o}", f.path),
+                (Some(o), OutcomeStatus::Ok) => println!("✓ {} → {o}", f.path),
                 (Some(o), _) => {
                     println!(
                         "✓ {} → {o} ({} → {} B)",
@@ -265,7 +265,7 @@ fn fix(
                         println!("    {}", a.message);
                     }
                 }
-                (None, Status::Cancelled) => {
+                (None, OutcomeStatus::Cancelled) => {
                     println!("… {} ({})", f.path, lang.pick("не обработан", "not done"))
                 }
                 (None, _) => {

@@ -4,8 +4,8 @@
 //! behind; long scans within the budget still become one PDF, page after page.
 
 use epts_core::prepare::{
-    FixOptions, FolderSink, Format, MergeOptions, Profile, Status, Verdict, check_bytes, detect,
-    fix_bytes, fix_paths, images_to_pdf,
+    FileFormat, FixOptions, FolderSink, MergeOptions, OutcomeStatus, Profile, Verdict, check_bytes,
+    detect, fix_bytes, fix_paths, images_to_pdf,
 };
 use epts_core::{Code, Lang, Localized};
 use image::DynamicImage;
@@ -102,7 +102,7 @@ fn a_fix_run_refuses_the_page_bomb_and_writes_nothing_for_it() -> Result {
         .iter()
         .find(|f| f.path.ends_with(BOMB))
         .ok_or("the bomb's outcome")?;
-    assert_eq!(bomb.status, Status::Refused);
+    assert_eq!(bomb.status, OutcomeStatus::Refused);
     assert!(bomb.output.is_none());
     let problem = bomb
         .problems
@@ -200,7 +200,7 @@ fn a_long_scan_over_the_size_limit_becomes_one_pdf_of_jpeg_pages() -> Result {
         &opts,
         &AtomicBool::new(false),
     )?;
-    assert_eq!(fixed.format, Format::Pdf);
+    assert_eq!(fixed.format, FileFormat::Pdf);
     assert!(
         fixed.bytes.len() as u64 <= limit,
         "{} > {limit}",

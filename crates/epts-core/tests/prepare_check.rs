@@ -3,7 +3,7 @@
 
 use epts_core::Code;
 use epts_core::Lang;
-use epts_core::prepare::{Format, Profile, Verdict, check_bytes, check_paths, detect};
+use epts_core::prepare::{FileFormat, Profile, Verdict, check_bytes, check_paths, detect};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -139,7 +139,7 @@ fn zip_bomb() -> Result<Vec<u8>> {
 /// File name, bytes, profile, expected verdict, expected problem codes.
 type Case<'a> = (&'a str, Vec<u8>, &'a Profile, Verdict, Vec<&'a str>);
 
-fn codes(r: &epts_core::prepare::FileReport) -> Vec<&str> {
+fn codes(r: &epts_core::prepare::PrepareFileReport) -> Vec<&str> {
     r.problems.iter().map(|p| p.code.as_str()).collect()
 }
 
@@ -148,7 +148,7 @@ fn every_exif_orientation_is_read_from_real_phone_photos() -> Result {
     for n in 0..=8u16 {
         for kind in ["Landscape", "Portrait"] {
             let d = detect(&shared_photo(&format!("{kind}_{n}.jpg"))?);
-            assert_eq!(d.format, Format::Jpeg);
+            assert_eq!(d.format, FileFormat::Jpeg);
             assert_eq!(d.corrupt, None);
             assert_eq!(d.facts.orientation, (n > 0).then_some(n), "{kind}_{n}");
         }

@@ -5,8 +5,8 @@
 
 use epts_core::Lang;
 use epts_core::prepare::{
-    FixOptions, FolderSink, Format, Profile, Status, Verdict, check_bytes, check_paths, detect,
-    fix_paths,
+    FileFormat, FixOptions, FolderSink, OutcomeStatus, Profile, Verdict, check_bytes, check_paths,
+    detect, fix_paths,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,11 @@ fn a_fix_run_over_the_corpus_leaves_only_what_passes() -> Result {
             let want = &table.files[&name][profile_name];
             match want[0].as_str() {
                 "rejected" => {
-                    assert_eq!(f.status, Status::Refused, "{name} under {profile_name}");
+                    assert_eq!(
+                        f.status,
+                        OutcomeStatus::Refused,
+                        "{name} under {profile_name}"
+                    );
                     assert_eq!(
                         f.problems.first().map(|p| p.code.as_str()),
                         Some(want[1].as_str()),
@@ -127,7 +131,8 @@ fn a_fix_run_over_the_corpus_leaves_only_what_passes() -> Result {
                         // An acceptable photo still loses its EXIF on the way out, losslessly.
                         let only_stripped = f.applied.iter().all(|a| a.code == "strip_metadata");
                         assert!(
-                            f.status == Status::Ok || (f.status == Status::Fixed && only_stripped),
+                            f.status == OutcomeStatus::Ok
+                                || (f.status == OutcomeStatus::Fixed && only_stripped),
                             "{name} under {profile_name}: {:?} {:?}",
                             f.status,
                             f.applied
@@ -135,7 +140,7 @@ fn a_fix_run_over_the_corpus_leaves_only_what_passes() -> Result {
                     } else {
                         assert_eq!(
                             f.status,
-                            Status::Fixed,
+                            OutcomeStatus::Fixed,
                             "{name} under {profile_name}: {:?}",
                             f.problems
                         );
@@ -155,11 +160,11 @@ fn a_fix_run_over_the_corpus_leaves_only_what_passes() -> Result {
                         again.problems
                     );
                     match detect(&bytes).format {
-                        Format::Jpeg | Format::Png => {
+                        FileFormat::Jpeg | FileFormat::Png => {
                             image::load_from_memory(&bytes)
                                 .map_err(|e| format!("{out_name}: {e}"))?;
                         }
-                        Format::Pdf => {
+                        FileFormat::Pdf => {
                             let check = std::process::Command::new("qpdf")
                                 .arg("--check")
                                 .arg(&output)

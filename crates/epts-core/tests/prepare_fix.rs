@@ -6,8 +6,8 @@
 use epts_core::Code;
 use epts_core::Lang;
 use epts_core::prepare::{
-    BatchReport, FixOptions, FolderSink, Format, Profile, Progress, Status, detect, fix_bytes,
-    fix_paths,
+    FileFormat, FixOptions, FixReport, FolderSink, OutcomeStatus, PrepareProgress, Profile, detect,
+    fix_bytes, fix_paths,
 };
 use image::{DynamicImage, GenericImageView, ImageFormat};
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ fn options(profile: &str) -> Result<FixOptions> {
     Ok(FixOptions::new(Profile::load(profile)?, Lang::Ru))
 }
 
-fn codes(applied: &[epts_core::prepare::Applied]) -> Vec<&str> {
+fn codes(applied: &[epts_core::prepare::AppliedFix]) -> Vec<&str> {
     applied.iter().map(|a| a.code).collect()
 }
 
@@ -187,7 +187,7 @@ fn an_oversized_png_photo_becomes_a_jpeg_that_fits() -> Result {
         &opts,
         &AtomicBool::new(false),
     )?;
-    assert_eq!(fixed.format, Format::Jpeg);
+    assert_eq!(fixed.format, FileFormat::Jpeg);
     assert_eq!(fixed.name, "skan_pasporta.jpg");
     assert!(fixed.bytes.len() <= 400_000);
     assert!(codes(&fixed.applied).contains(&"png_to_jpeg"));
@@ -212,7 +212,7 @@ fn a_compressed_multi_page_tiff_becomes_a_pdf_with_every_page() -> Result {
         &options("elpts")?,
         &AtomicBool::new(false),
     )?;
-    assert_eq!(fixed.format, Format::Pdf);
+    assert_eq!(fixed.format, FileFormat::Pdf);
     assert_eq!(detect(&fixed.bytes).facts.pages, Some(3));
     assert!(codes(&fixed.applied).contains(&"convert_to_pdf"));
     let dir = tempfile::tempdir()?;
@@ -278,8 +278,8 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
     let out = tempfile::tempdir()?;
     let sink = FolderSink::new(out.path())?;
     let seen = Mutex::new(Vec::new());
-    let progress = |p: Progress| seen.lock().map(|mut s| s.push(p.done)).unwrap_or(());
-    let report: BatchReport = fix_paths(
+    let progress = |p: PrepareProgress| seen.lock().map(|mut s| s.push(p.done)).unwrap_or(());
+    let report: FixReport = fix_paths(
         &[input.path().to_owned()],
         &options("elpts")?,
         &sink,
@@ -300,15 +300,15 @@ fn a_folder_is_fixed_in_one_run_with_latin_unique_names() -> Result {
             .find(|f| f.path.ends_with(n))
             .ok_or(format!("{n} missing"))
     };
-    assert_eq!(by_name("secret.pdf")?.status, Status::Refused);
+    assert_eq!(by_name("secret.pdf")?.status, OutcomeStatus::Refused);
     assert_eq!(by_name("secret.pdf")?.problems[0].code, Code::Encrypted);
-    assert_eq!(by_name("empty.jpg")?.status, Status::Refused);
-    assert_eq!(by_name("scan.pdf")?.status, Status::Ok);
+    assert_eq!(by_name("empty.jpg")?.status, OutcomeStatus::Refused);
+    assert_eq!(by_name("scan.pdf")?.status, OutcomeStatus::Ok);
     let png = by_name("photo.png")?;
-    assert_eq!(png.status, Status::Fixed);
+    assert_eq!(png.status, OutcomeStatus::Fixed);
     assert_eq!(
         png.output_format,
-        Some(Format::Jpeg),
+        Some(FileFormat::Jpeg),
         "a JPEG named .png gets its real extension"
     );
     let mut written: Vec<String> = std::fs::read_dir(out.path())?
@@ -342,7 +342,7 @@ fn a_cancelled_run_stops_and_leaves_no_partial_files() -> Result {
     let out = tempfile::tempdir()?;
     let sink = FolderSink::new(out.path())?;
     let cancel = AtomicBool::new(false);
-    let progress = |p: Progress| {
+    let progress = |p: PrepareProgress| {
         if p.done >= 3 {
             cancel.store(true, Ordering::Relaxed);
         }
@@ -352,12 +352,12 @@ fn a_cancelled_run_stops_and_leaves_no_partial_files() -> Result {
     let fixed = report
         .files
         .iter()
-        .filter(|f| f.status == Status::Fixed)
+        .filter(|f| f.status == OutcomeStatus::Fixed)
         .count();
     let cancelled = report
         .files
         .iter()
-        .filter(|f| f.status == Status::Cancelled)
+        .filter(|f| f.status == OutcomeStatus::Cancelled)
         .count();
     assert!(cancelled >= 6, "most files were not started: {cancelled}");
     assert_eq!(fixed + cancelled, 12);

@@ -6,7 +6,7 @@
 
 use super::address::PortalAddress;
 use crate::lang::{Code, Lang, Localized};
-use crate::prepare::{Format, detect};
+use crate::prepare::{FileFormat, detect};
 use crate::vault::VaultError;
 use reqwest::Url;
 use std::collections::VecDeque;
@@ -104,7 +104,12 @@ pub fn is_document_link(address: &PortalAddress, url: &Url) -> bool {
     if !address.is_own(url) {
         return false;
     }
-    let formats = [Format::Pdf, Format::Jpeg, Format::Png, Format::Tiff];
+    let formats = [
+        FileFormat::Pdf,
+        FileFormat::Jpeg,
+        FileFormat::Png,
+        FileFormat::Tiff,
+    ];
     url.path_segments()
         .and_then(|mut s| s.next_back())
         .and_then(|name| name.rsplit_once('.'))
@@ -117,10 +122,10 @@ pub fn is_document_link(address: &PortalAddress, url: &Url) -> bool {
 }
 
 /// The document kinds a download may be, judged by its bytes.
-pub fn document_format(bytes: &[u8]) -> Result<Format, DownloadError> {
+pub fn document_format(bytes: &[u8]) -> Result<FileFormat, DownloadError> {
     let detection = detect(bytes);
     match detection.format {
-        f @ (Format::Pdf | Format::Jpeg | Format::Png | Format::Tiff) => Ok(f),
+        f @ (FileFormat::Pdf | FileFormat::Jpeg | FileFormat::Png | FileFormat::Tiff) => Ok(f),
         other => Err(DownloadError::NotADocument {
             looks_like: detection
                 .facts
@@ -319,7 +324,10 @@ mod tests {
 
     #[test]
     fn only_documents_are_taken() {
-        assert_eq!(document_format(b"%PDF-1.7\n%%EOF").ok(), Some(Format::Pdf));
+        assert_eq!(
+            document_format(b"%PDF-1.7\n%%EOF").ok(),
+            Some(FileFormat::Pdf)
+        );
         let html = document_format(b"<!doctype html><html><body>login</body></html>")
             .expect_err("a page behind a .pdf link");
         assert_eq!(html.code(), Code::DownloadNotDocument);

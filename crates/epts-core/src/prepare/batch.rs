@@ -6,9 +6,9 @@
 //! Output names are given out before any work starts, in input order, so a run names the
 //! same files the same way however the threads finish.
 
-use super::check::{Finding, Problem, collect_files};
-use super::detect::Format;
-use super::fix::{Applied, FixError, FixOptions, fix_bytes};
+use super::check::{PrepareFinding, Problem, collect_files};
+use super::detect::FileFormat;
+use super::fix::{AppliedFix, FixError, FixOptions, fix_bytes};
 use super::translit::portal_stem;
 use crate::Code;
 use crate::lang::{Lang, Localized};
@@ -150,19 +150,19 @@ impl Sink for VaultSink<'_> {
 }
 
 /// Progress after each file.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareProgress"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Progress {
+pub struct PrepareProgress {
     pub done: usize,
     pub total: usize,
     pub path: String,
 }
 
 /// What happened to one file.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "OutcomeStatus"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum OutcomeStatus {
     /// Copied as it was: nothing needed fixing.
     Ok,
     Fixed,
@@ -175,40 +175,40 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileOutcome {
     pub path: String,
-    pub status: Status,
-    pub format: Format,
+    pub status: OutcomeStatus,
+    pub format: FileFormat,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub before_bytes: u64,
     /// Where the fixed copy went (a path, or `vault:<id>`).
     pub output: Option<String>,
-    pub output_format: Option<Format>,
+    pub output_format: Option<FileFormat>,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub after_bytes: Option<u64>,
-    pub applied: Vec<Applied>,
+    pub applied: Vec<AppliedFix>,
     /// Why the file was refused (empty otherwise).
-    pub problems: Vec<Finding>,
+    pub problems: Vec<PrepareFinding>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FixReport"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BatchReport {
+pub struct FixReport {
     pub profile: String,
     pub files: Vec<FileOutcome>,
     pub cancelled: bool,
     /// Bytes of every output together.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
-    pub set_problems: Vec<Finding>,
+    pub set_problems: Vec<PrepareFinding>,
 }
 
-impl BatchReport {
+impl FixReport {
     pub fn all_done(&self) -> bool {
         !self.cancelled
             && self.set_problems.is_empty()
             && self
                 .files
                 .iter()
-                .all(|f| matches!(f.status, Status::Ok | Status::Fixed))
+                .all(|f| matches!(f.status, OutcomeStatus::Ok | OutcomeStatus::Fixed))
     }
 }
 
@@ -267,8 +267,8 @@ fn one(
     let lang = options.lang;
     let mut outcome = FileOutcome {
         path: path.display().to_string(),
-        status: Status::Refused,
-        format: Format::Unknown,
+        status: OutcomeStatus::Refused,
+        format: FileFormat::Unknown,
         before_bytes: 0,
         output: None,
         output_format: None,
@@ -276,12 +276,12 @@ fn one(
         applied: Vec::new(),
         problems: Vec::new(),
     };
-    let problem = |p: Problem| Finding {
+    let problem = |p: Problem| PrepareFinding {
         code: p.code(),
         message: p.message(lang),
     };
     if cancel.load(Ordering::Relaxed) {
-        outcome.status = Status::Cancelled;
+        outcome.status = OutcomeStatus::Cancelled;
         return outcome;
     }
     let size = match std::fs::metadata(path) {
@@ -319,20 +319,24 @@ fn one(
         Ok(prepared) => match sink.put(&prepared.name, &prepared.bytes) {
             Ok(output) => {
                 let untouched = prepared.applied.is_empty() && prepared.bytes == bytes;
-                outcome.status = if untouched { Status::Ok } else { Status::Fixed };
+                outcome.status = if untouched {
+                    OutcomeStatus::Ok
+                } else {
+                    OutcomeStatus::Fixed
+                };
                 outcome.output = Some(output);
                 outcome.output_format = Some(prepared.format);
                 outcome.after_bytes = Some(prepared.bytes.len() as u64);
                 outcome.applied = prepared.applied;
             }
-            Err(e) => outcome.problems.push(Finding {
+            Err(e) => outcome.problems.push(PrepareFinding {
                 code: e.code(),
                 message: e.message(lang),
             }),
         },
-        Err(FixError::Cancelled) => outcome.status = Status::Cancelled,
+        Err(FixError::Cancelled) => outcome.status = OutcomeStatus::Cancelled,
         Err(FixError::Refused(problems)) => outcome.problems = problems,
-        Err(e) => outcome.problems.push(Finding {
+        Err(e) => outcome.problems.push(PrepareFinding {
             code: e.code(),
             message: e.message(lang),
         }),
@@ -347,9 +351,9 @@ pub fn fix_paths(
     paths: &[PathBuf],
     options: &FixOptions,
     sink: &dyn Sink,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(PrepareProgress) + Sync),
     cancel: &AtomicBool,
-) -> BatchReport {
+) -> FixReport {
     let files = collect_files(paths);
     let stems = output_stems(&files, options);
     let total = files.len();
@@ -361,7 +365,7 @@ pub fn fix_paths(
             .map(|(path, stem)| {
                 let outcome = one(path, stem, options, sink, cancel);
                 let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress(Progress {
+                progress(PrepareProgress {
                     done,
                     total,
                     path: outcome.path.clone(),
@@ -380,12 +384,12 @@ pub fn fix_paths(
             bytes: total_bytes,
             limit,
         };
-        set_problems.push(Finding {
+        set_problems.push(PrepareFinding {
             code: p.code(),
             message: p.message(options.lang),
         });
     }
-    BatchReport {
+    FixReport {
         profile: options.profile.name.clone(),
         cancelled: cancel.load(Ordering::Relaxed),
         files: outcomes,

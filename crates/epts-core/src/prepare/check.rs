@@ -1,7 +1,7 @@
 //! Checks a file, or a set of files, against a profile: every problem with a stable code,
 //! words a person understands, and the fix when there is one.
 
-use super::detect::{Detection, Format, detect};
+use super::detect::{Detection, FileFormat, detect};
 use super::profile::Profile;
 use super::raster::RasterError;
 use super::tiff_pages;
@@ -21,11 +21,11 @@ pub enum Problem {
     EmptyFile,
     Corrupt(String),
     UnsupportedFormat {
-        format: Format,
+        format: FileFormat,
         looks_like: Option<&'static str>,
     },
     ExtensionMismatch {
-        format: Format,
+        format: FileFormat,
         extension: String,
     },
     TooLarge {
@@ -89,7 +89,7 @@ impl Localized for Problem {
         match self {
             Problem::EmptyFile => lang.pick("Файл пустой (0 байт). Отсканируйте или сохраните документ заново.", "The file is empty (0 bytes). Scan or save the document again.").into(),
             Problem::Corrupt(why) => if ru { format!("Файл повреждён и не откроется на портале ({why}). Сохраните или отсканируйте его заново.") } else { format!("The file is damaged and will not open on the portal ({why}). Save or scan it again.") },
-            Problem::UnsupportedFormat { format: Format::Unknown, looks_like } => {
+            Problem::UnsupportedFormat { format: FileFormat::Unknown, looks_like } => {
                 let what = looks_like.map(|l| format!(" ({l})")).unwrap_or_default();
                 if ru { format!("Портал не принимает такой формат{what}. Сохраните документ как PDF или JPEG.") } else { format!("The portal does not accept this format{what}. Save the document as PDF or JPEG.") }
             }
@@ -119,37 +119,37 @@ pub enum Verdict {
     Rejected,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareFinding"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct PrepareFinding {
     pub code: Code,
     pub message: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareFileReport"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileReport {
+pub struct PrepareFileReport {
     pub path: String,
-    pub format: Format,
+    pub format: FileFormat,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     pub verdict: Verdict,
-    pub problems: Vec<Finding>,
+    pub problems: Vec<PrepareFinding>,
     /// Fixes that would make the file acceptable (applied by `prepare fix`).
     pub fixes: Vec<&'static str>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrepareReport"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetReport {
+pub struct PrepareReport {
     pub profile: String,
-    pub files: Vec<FileReport>,
+    pub files: Vec<PrepareFileReport>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
-    pub set_problems: Vec<Finding>,
+    pub set_problems: Vec<PrepareFinding>,
 }
 
-impl SetReport {
+impl PrepareReport {
     /// Every file acceptable as it is, and the set too.
     pub fn all_ok(&self) -> bool {
         self.set_problems.is_empty() && self.files.iter().all(|f| f.verdict == Verdict::Ok)
@@ -164,12 +164,12 @@ fn name_is_latin(stem: &str) -> bool {
 }
 
 /// Judges one file's bytes; `name` is its file name (for the extension and name rules).
-pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> FileReport {
+pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> PrepareFileReport {
     let mut problems: Vec<(Problem, Verdict, Option<&'static str>)> = Vec::new();
     let detection = if bytes.is_empty() {
         problems.push((Problem::EmptyFile, Verdict::Rejected, None));
         Detection {
-            format: Format::Unknown,
+            format: FileFormat::Unknown,
             facts: Default::default(),
             corrupt: None,
         }
@@ -182,8 +182,10 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         problems.push((Problem::Corrupt(why.clone()), Verdict::Rejected, None));
     } else if !bytes.is_empty() {
         if !profile.formats.contains(&format) {
-            let convertible = matches!(format, Format::Jpeg | Format::Png | Format::Tiff)
-                && profile.formats.contains(&Format::Pdf);
+            let convertible = matches!(
+                format,
+                FileFormat::Jpeg | FileFormat::Png | FileFormat::Tiff
+            ) && profile.formats.contains(&FileFormat::Pdf);
             problems.push((
                 Problem::UnsupportedFormat {
                     format,
@@ -205,7 +207,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         }
         // A bomb of pages is refused here, from the headers, before a fix decodes any. One
         // page too large is the pixel limit's to judge, below.
-        let many_pages = format == Format::Tiff && facts.pages.is_some_and(|p| p > 1);
+        let many_pages = format == FileFormat::Tiff && facts.pages.is_some_and(|p| p > 1);
         if let Some(Err(RasterError::PagesOverBudget {
             pages,
             bytes: need,
@@ -223,7 +225,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
                 None,
             ));
         }
-        if format == Format::Tiff
+        if format == FileFormat::Tiff
             && profile.tiff_uncompressed_only
             && facts.tiff_compression.iter().any(|c| *c != 1)
         {
@@ -252,7 +254,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
                 ));
             }
         }
-        if format == Format::Jpeg && facts.orientation.is_some_and(|o| o > 1) {
+        if format == FileFormat::Jpeg && facts.orientation.is_some_and(|o| o > 1) {
             problems.push((Problem::Rotated, Verdict::Fixable, Some("auto_rotate")));
         }
         if facts.location {
@@ -261,8 +263,8 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         let size = bytes.len() as u64;
         if size > profile.max_file_bytes {
             let fix = match format {
-                Format::Jpeg => Some("recompress_jpeg"),
-                Format::Png => Some("png_to_jpeg"),
+                FileFormat::Jpeg => Some("recompress_jpeg"),
+                FileFormat::Png => Some("png_to_jpeg"),
                 _ => None,
             };
             problems.push((
@@ -283,7 +285,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
         Some((s, e)) if !s.is_empty() => (s, e.to_lowercase()),
         _ => (name, String::new()),
     };
-    if format != Format::Unknown && !format.extensions().contains(&extension.as_str()) {
+    if format != FileFormat::Unknown && !format.extensions().contains(&extension.as_str()) {
         problems.push((
             Problem::ExtensionMismatch { format, extension },
             Verdict::Fixable,
@@ -304,14 +306,14 @@ pub fn check_bytes(name: &str, bytes: &[u8], profile: &Profile, lang: Lang) -> F
     });
     let mut fixes: Vec<&'static str> = problems.iter().filter_map(|(_, _, f)| *f).collect();
     fixes.dedup();
-    FileReport {
+    PrepareFileReport {
         path: name.to_owned(),
         format,
         bytes: bytes.len() as u64,
         verdict: verdict.unwrap_or(Verdict::Ok),
         problems: problems
             .iter()
-            .map(|(p, _, _)| Finding {
+            .map(|(p, _, _)| PrepareFinding {
                 code: p.code(),
                 message: p.message(lang),
             })
@@ -357,7 +359,7 @@ pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Checks files and folders (walked, sorted) as one set, e.g. one application.
-pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetReport {
+pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> PrepareReport {
     let mut files = Vec::new();
     for path in paths {
         let mut found = Vec::new();
@@ -374,7 +376,7 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
                 Ok(m) if m.len() > MAX_READ_BYTES => {
                     let mut r = check_bytes(&name, &[], profile, lang);
                     r.bytes = m.len();
-                    r.problems = vec![Finding {
+                    r.problems = vec![PrepareFinding {
                         code: Code::TooLarge,
                         message: Problem::TooLarge {
                             bytes: m.len(),
@@ -391,7 +393,7 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
                 },
                 Err(e) => unreadable(&file, &e.to_string(), lang),
             };
-            files.push(FileReport {
+            files.push(PrepareFileReport {
                 path: file.display().to_string(),
                 ..report
             });
@@ -404,12 +406,12 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
             bytes: total_bytes,
             limit,
         };
-        set_problems.push(Finding {
+        set_problems.push(PrepareFinding {
             code: p.code(),
             message: p.message(lang),
         });
     }
-    SetReport {
+    PrepareReport {
         profile: profile.name.clone(),
         files,
         total_bytes,
@@ -417,14 +419,14 @@ pub fn check_paths(paths: &[PathBuf], profile: &Profile, lang: Lang) -> SetRepor
     }
 }
 
-fn unreadable(path: &Path, why: &str, lang: Lang) -> FileReport {
+fn unreadable(path: &Path, why: &str, lang: Lang) -> PrepareFileReport {
     let p = Problem::Unreadable(why.to_owned());
-    FileReport {
+    PrepareFileReport {
         path: path.display().to_string(),
-        format: Format::Unknown,
+        format: FileFormat::Unknown,
         bytes: 0,
         verdict: Verdict::Rejected,
-        problems: vec![Finding {
+        problems: vec![PrepareFinding {
             code: p.code(),
             message: p.message(lang),
         }],

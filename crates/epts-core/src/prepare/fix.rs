@@ -4,8 +4,8 @@
 //!
 //! The result is checked again with the same rules before anyone writes it.
 
-use super::check::{Finding, Verdict, check_bytes};
-use super::detect::{Detection, Format, detect};
+use super::check::{PrepareFinding, Verdict, check_bytes};
+use super::detect::{Detection, FileFormat, detect};
 use super::merge::{PageImage, PdfWriter, build_pdf};
 use super::profile::Profile;
 use super::raster::{self, RasterError};
@@ -42,9 +42,9 @@ impl FixOptions {
 }
 
 /// One change made to a file, as a person reads it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppliedFix"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
+pub struct AppliedFix {
     pub code: &'static str,
     pub message: String,
 }
@@ -62,7 +62,7 @@ pub(crate) enum Action {
 }
 
 impl Action {
-    fn applied(&self, lang: Lang) -> Applied {
+    fn applied(&self, lang: Lang) -> AppliedFix {
         let ru = lang == Lang::Ru;
         let (code, message) = match self {
             Action::Renamed { to } => (
@@ -136,7 +136,7 @@ impl Action {
                 },
             ),
         };
-        Applied { code, message }
+        AppliedFix { code, message }
     }
 }
 
@@ -144,7 +144,7 @@ impl Action {
 pub enum FixError {
     /// The file cannot be made acceptable; the check's findings say why.
     #[error("refused: {}", .0.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", "))]
-    Refused(Vec<Finding>),
+    Refused(Vec<PrepareFinding>),
     /// The pixels could not be read although the headers looked sound.
     #[error("cannot read the picture: {0}")]
     Damaged(String),
@@ -258,9 +258,9 @@ impl Pages<'_> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub name: String,
-    pub format: Format,
+    pub format: FileFormat,
     pub bytes: Vec<u8>,
-    pub applied: Vec<Applied>,
+    pub applied: Vec<AppliedFix>,
 }
 
 /// The limits a fix must meet, read from the profile.
@@ -271,7 +271,7 @@ struct Target<'a> {
 }
 
 impl Target<'_> {
-    fn accepts(&self, f: Format) -> bool {
+    fn accepts(&self, f: FileFormat) -> bool {
         self.profile.formats.contains(&f)
     }
 
@@ -326,7 +326,7 @@ impl Target<'_> {
         Ok(bytes)
     }
 
-    fn jpeg(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+    fn jpeg(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, FileFormat), FixError> {
         let orientation = d.facts.orientation.unwrap_or(1);
         let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
         let needs_pixels = orientation > 1
@@ -362,8 +362,8 @@ impl Target<'_> {
         } else {
             bytes.to_vec()
         };
-        if self.accepts(Format::Jpeg) || !self.accepts(Format::Pdf) {
-            return Ok((jpeg, Format::Jpeg));
+        if self.accepts(FileFormat::Jpeg) || !self.accepts(FileFormat::Pdf) {
+            return Ok((jpeg, FileFormat::Jpeg));
         }
         let page = detect(&jpeg);
         let pdf = build_pdf(&[PageImage::Jpeg {
@@ -375,14 +375,14 @@ impl Target<'_> {
             bytes: Cow::Owned(jpeg),
         }]);
         self.actions.push(Action::ToPdf { pages: 1 });
-        Ok((pdf, Format::Pdf))
+        Ok((pdf, FileFormat::Pdf))
     }
 
-    fn png(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+    fn png(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, FileFormat), FixError> {
         let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
         let fits = bytes.len() as u64 <= self.max_bytes() && pixels <= self.profile.max_pixels;
-        if fits && self.accepts(Format::Png) {
-            return Ok((bytes.to_vec(), Format::Png));
+        if fits && self.accepts(FileFormat::Png) {
+            return Ok((bytes.to_vec(), FileFormat::Png));
         }
         let (img, _held) = raster::decode(bytes, ImageFormat::Png, self.cancel)?;
         let before = u64::from(img.width()) * u64::from(img.height());
@@ -391,7 +391,7 @@ impl Target<'_> {
         // A PNG shrinks about with its pixels; re-encoding one that cannot fit only costs time.
         let may_fit =
             (bytes.len() as u64).saturating_mul(after) / before.max(1) <= self.max_bytes();
-        if self.accepts(Format::Png) && may_fit {
+        if self.accepts(FileFormat::Png) && may_fit {
             let mut png = Vec::new();
             let encoder = image::codecs::png::PngEncoder::new_with_quality(
                 &mut png,
@@ -399,14 +399,14 @@ impl Target<'_> {
                 image::codecs::png::FilterType::Adaptive,
             );
             if img.write_with_encoder(encoder).is_ok() && png.len() as u64 <= self.max_bytes() {
-                return Ok((png, Format::Png));
+                return Ok((png, FileFormat::Png));
             }
         }
         let img = raster::normalised(&img);
-        if self.accepts(Format::Jpeg) {
+        if self.accepts(FileFormat::Jpeg) {
             let out = self.fitted_jpeg(&img, raster::TOP_QUALITY, d.facts.dpi, self.max_bytes())?;
             self.actions.push(Action::PngToJpeg);
-            return Ok((out, Format::Jpeg));
+            return Ok((out, FileFormat::Jpeg));
         }
         self.pdf_of(&Pages::One {
             image: &img,
@@ -414,15 +414,15 @@ impl Target<'_> {
         })
     }
 
-    fn tiff(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, Format), FixError> {
+    fn tiff(&mut self, bytes: &[u8], d: &Detection) -> Result<(Vec<u8>, FileFormat), FixError> {
         let compressed = d.facts.tiff_compression.iter().any(|c| *c != 1);
         let pixels = u64::from(d.facts.width.unwrap_or(0)) * u64::from(d.facts.height.unwrap_or(0));
-        let fine = self.accepts(Format::Tiff)
+        let fine = self.accepts(FileFormat::Tiff)
             && !(compressed && self.profile.tiff_uncompressed_only)
             && bytes.len() as u64 <= self.max_bytes()
             && pixels <= self.profile.max_pixels;
         if fine {
-            return Ok((bytes.to_vec(), Format::Tiff));
+            return Ok((bytes.to_vec(), FileFormat::Tiff));
         }
         self.pdf_of(&Pages::Tiff(tiff_pages::open(bytes)?))
     }
@@ -430,8 +430,8 @@ impl Target<'_> {
     /// Pages into a PDF, one at a time: lossless Flate first, given up as soon as it outgrows
     /// the limit; then JPEG pages, each fitted to its share of the limit. A TIFF's pages are
     /// decoded again for the second way rather than all kept in memory for it.
-    fn pdf_of(&mut self, pages: &Pages<'_>) -> Result<(Vec<u8>, Format), FixError> {
-        if !self.accepts(Format::Pdf) {
+    fn pdf_of(&mut self, pages: &Pages<'_>) -> Result<(Vec<u8>, FileFormat), FixError> {
+        if !self.accepts(FileFormat::Pdf) {
             return Err(FixError::Damaged(
                 "the profile takes no PDF to convert into".into(),
             ));
@@ -458,7 +458,7 @@ impl Target<'_> {
         let lossless = (!outgrown).then(|| lossless.finish());
         if let Some(pdf) = lossless.filter(|pdf| pdf.len() as u64 <= max_bytes) {
             self.actions.push(Action::ToPdf { pages: count });
-            return Ok((pdf, Format::Pdf));
+            return Ok((pdf, FileFormat::Pdf));
         }
         // The second walk says again what it does to each page.
         self.actions.truncate(actions_before);
@@ -496,7 +496,7 @@ impl Target<'_> {
             self.actions.push(Action::Recompressed { quality });
         }
         self.actions.push(Action::ToPdf { pages: count });
-        Ok((pdf.finish(), Format::Pdf))
+        Ok((pdf.finish(), FileFormat::Pdf))
     }
 }
 
@@ -523,11 +523,11 @@ pub fn fix_bytes(
         actions: Vec::new(),
     };
     let fixed = match d.format {
-        Format::Jpeg => target.jpeg(bytes, &d),
-        Format::Png => target.png(bytes, &d),
-        Format::Tiff => target.tiff(bytes, &d),
-        Format::Pdf | Format::Docx => Ok((bytes.to_vec(), d.format)),
-        Format::Unknown => return Err(FixError::Refused(report.problems)),
+        FileFormat::Jpeg => target.jpeg(bytes, &d),
+        FileFormat::Png => target.png(bytes, &d),
+        FileFormat::Tiff => target.tiff(bytes, &d),
+        FileFormat::Pdf | FileFormat::Docx => Ok((bytes.to_vec(), d.format)),
+        FileFormat::Unknown => return Err(FixError::Refused(report.problems)),
     };
     let (out, format) = fixed.map_err(|e| match e {
         FixError::TooBig {

@@ -7,7 +7,7 @@
 //! Pages are written as they are read: a decoded picture is compressed into the PDF and
 //! dropped before the next is decoded, so a merge holds one picture's pixels at a time.
 
-use super::detect::{Format, detect};
+use super::detect::{FileFormat, detect};
 use super::raster::{self, RasterError};
 use super::{budget, jpeg_meta, tiff_pages};
 use crate::Code;
@@ -333,7 +333,7 @@ fn add_pages(
         return Err(damaged(why));
     }
     match d.format {
-        Format::Jpeg => {
+        FileFormat::Jpeg => {
             let (Some(width), Some(height)) = (d.facts.width, d.facts.height) else {
                 return Err(damaged(&"no frame header"));
             };
@@ -384,7 +384,7 @@ fn add_pages(
             });
             Ok(())
         }
-        Format::Png => {
+        FileFormat::Png => {
             let (img, _held) = raster::decode(bytes, ImageFormat::Png, &budget::NEVER)
                 .map_err(|e| MergeError::of(name, e))?;
             pdf.add(&PageImage::Pixels {
@@ -393,7 +393,7 @@ fn add_pages(
             });
             Ok(())
         }
-        Format::Tiff => tiff_pages::open(bytes)
+        FileFormat::Tiff => tiff_pages::open(bytes)
             .and_then(|pages| {
                 pages.each(&budget::NEVER, |page| {
                     pdf.add(&PageImage::Pixels {

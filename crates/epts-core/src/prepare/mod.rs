@@ -15,14 +15,15 @@ mod tiff_pages;
 pub mod translit;
 
 pub use batch::{
-    BatchReport, FileOutcome, FolderSink, Progress, Sink, SinkError, Status, VaultSink, fix_paths,
-    output_stems,
+    FileOutcome, FixReport, FolderSink, OutcomeStatus, PrepareProgress, Sink, SinkError, VaultSink,
+    fix_paths, output_stems,
 };
 pub use check::{
-    FileReport, Finding, Problem, SetReport, Verdict, check_bytes, check_paths, collect_files,
+    PrepareFileReport, PrepareFinding, PrepareReport, Problem, Verdict, check_bytes, check_paths,
+    collect_files,
 };
-pub use detect::{Detection, Facts, Format, detect};
-pub use fix::{Applied, FixError, FixOptions, Prepared, fix_bytes};
+pub use detect::{Detection, Facts, FileFormat, detect};
+pub use fix::{AppliedFix, FixError, FixOptions, Prepared, fix_bytes};
 pub use merge::{MergeError, MergeOptions, images_to_pdf};
 pub use profile::{Profile, ProfileError};
 pub use translit::{Scheme, portal_stem, transliterate};

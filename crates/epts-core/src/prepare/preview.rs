@@ -6,7 +6,7 @@
 //! the fixed copy shows the difference.
 
 use super::budget::{self, Reservation};
-use super::detect::{Format, detect};
+use super::detect::{FileFormat, detect};
 use super::raster::{self, RasterError};
 use crate::Code;
 use crate::lang::{Lang, Localized};
@@ -89,9 +89,9 @@ fn decode(
 pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Thumbnail, PreviewError> {
     let detection = detect(bytes);
     let format = match detection.format {
-        Format::Jpeg => ImageFormat::Jpeg,
-        Format::Png => ImageFormat::Png,
-        Format::Tiff => ImageFormat::Tiff,
+        FileFormat::Jpeg => ImageFormat::Jpeg,
+        FileFormat::Png => ImageFormat::Png,
+        FileFormat::Tiff => ImageFormat::Tiff,
         other => return Err(PreviewError::NotImage(other.as_str())),
     };
     if let Some(why) = detection.corrupt {

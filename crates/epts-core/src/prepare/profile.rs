@@ -1,7 +1,7 @@
 //! Rule profiles: what a portal accepts, as data. Built-in `elpts` and `gosuslugi`; a user
 //! adds a TOML file of the same shape when a portal changes its rules.
 
-use super::detect::Format;
+use super::detect::FileFormat;
 use crate::Code;
 use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ pub struct Profile {
     pub name: String,
     pub title_ru: String,
     pub title_en: String,
-    pub formats: Vec<Format>,
+    pub formats: Vec<FileFormat>,
     /// Only uncompressed TIFF pages are accepted.
     #[serde(default)]
     pub tiff_uncompressed_only: bool,
@@ -143,10 +143,10 @@ mod tests {
             (e.max_file_bytes, e.max_set_bytes),
             (10 * 1024 * 1024, Some(30 * 1024 * 1024))
         );
-        assert!(e.formats.contains(&Format::Docx) && e.tiff_uncompressed_only);
+        assert!(e.formats.contains(&FileFormat::Docx) && e.tiff_uncompressed_only);
         let g = Profile::load("gosuslugi")?;
         assert_eq!(g.max_file_bytes, 5 * 1024 * 1024);
-        assert!(!g.formats.contains(&Format::Tiff));
+        assert!(!g.formats.contains(&FileFormat::Tiff));
         Ok(())
     }
 

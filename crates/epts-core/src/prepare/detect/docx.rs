@@ -2,7 +2,7 @@
 //! bombs: the number of entries and every declared size are capped, and the one entry read
 //! (`[Content_Types].xml`) is read through a hard limit.
 
-use super::{Detection, Facts, Format};
+use super::{Detection, Facts, FileFormat};
 use std::io::Read;
 
 const MAX_ENTRIES: usize = 10_000;
@@ -16,7 +16,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         Ok(a) => a,
         Err(_) => {
             return Detection::corrupt(
-                Format::Unknown,
+                FileFormat::Unknown,
                 Facts {
                     looks_like: Some("zip"),
                     ..facts
@@ -27,7 +27,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     };
     if archive.len() > MAX_ENTRIES {
         return Detection::corrupt(
-            Format::Unknown,
+            FileFormat::Unknown,
             Facts {
                 looks_like: Some("zip"),
                 ..facts
@@ -40,7 +40,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     for i in 0..archive.len() {
         let Ok(entry) = archive.by_index_raw(i) else {
             return Detection::corrupt(
-                Format::Unknown,
+                FileFormat::Unknown,
                 Facts {
                     looks_like: Some("zip"),
                     ..facts
@@ -51,7 +51,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         total = total.saturating_add(entry.size());
         let Ok(name) = entry.name() else {
             return Detection::corrupt(
-                Format::Unknown,
+                FileFormat::Unknown,
                 Facts {
                     looks_like: Some("zip"),
                     ..facts
@@ -65,11 +65,11 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     let is_word = names.iter().any(|n| n == "word/document.xml");
     if !(is_ooxml && is_word) {
         facts.looks_like = Some("zip");
-        return Detection::ok(Format::Unknown, facts);
+        return Detection::ok(FileFormat::Unknown, facts);
     }
     if total > MAX_TOTAL_UNPACKED {
         return Detection::corrupt(
-            Format::Docx,
+            FileFormat::Docx,
             facts,
             "unpacks to more than 256 MB: a zip bomb?",
         );
@@ -84,9 +84,9 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
                 .map_err(|_| ())
         });
     if read.is_err() {
-        return Detection::corrupt(Format::Docx, facts, "unreadable content types");
+        return Detection::corrupt(FileFormat::Docx, facts, "unreadable content types");
     }
     facts.macro_enabled = names.iter().any(|n| n.ends_with("vbaProject.bin"))
         || content_types.contains("macroEnabled");
-    Detection::ok(Format::Docx, facts)
+    Detection::ok(FileFormat::Docx, facts)
 }

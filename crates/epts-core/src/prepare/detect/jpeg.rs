@@ -2,7 +2,7 @@
 //! CMYK, EXIF orientation and density — without decoding a pixel.
 
 use super::tiff::Reader;
-use super::{Detection, Facts, Format};
+use super::{Detection, Facts, FileFormat};
 
 /// EXIF orientation (1–8) and whether a GPS block is present, from the first IFD.
 fn exif_facts(app1: &[u8]) -> Option<(Option<u16>, bool)> {
@@ -36,7 +36,11 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     let mut at = 2;
     loop {
         let Some(&[0xFF, marker]) = bytes.get(at..at + 2) else {
-            return Detection::corrupt(Format::Jpeg, facts, "truncated or broken marker stream");
+            return Detection::corrupt(
+                FileFormat::Jpeg,
+                facts,
+                "truncated or broken marker stream",
+            );
         };
         if marker == 0xFF {
             at += 1; // fill byte
@@ -46,13 +50,13 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
             .get(at + 2..at + 4)
             .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
         else {
-            return Detection::corrupt(Format::Jpeg, facts, "truncated segment");
+            return Detection::corrupt(FileFormat::Jpeg, facts, "truncated segment");
         };
         if len < 2 {
-            return Detection::corrupt(Format::Jpeg, facts, "bad segment length");
+            return Detection::corrupt(FileFormat::Jpeg, facts, "bad segment length");
         }
         let Some(body) = bytes.get(at + 4..at + 2 + len) else {
-            return Detection::corrupt(Format::Jpeg, facts, "truncated segment");
+            return Detection::corrupt(FileFormat::Jpeg, facts, "truncated segment");
         };
         match marker {
             0xE0 => facts.dpi = facts.dpi.or(jfif_density(body)),
@@ -68,7 +72,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
             // Start of frame: baseline, extended, progressive (and the rare lossless ones).
             0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 if body.len() < 6 {
-                    return Detection::corrupt(Format::Jpeg, facts, "short frame header");
+                    return Detection::corrupt(FileFormat::Jpeg, facts, "short frame header");
                 }
                 facts.height = Some(u32::from(u16::from_be_bytes([body[1], body[2]])));
                 facts.width = Some(u32::from(u16::from_be_bytes([body[3], body[4]])));
@@ -79,7 +83,11 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
                 break;
             }
             0xDA => {
-                return Detection::corrupt(Format::Jpeg, facts, "image data before a frame header");
+                return Detection::corrupt(
+                    FileFormat::Jpeg,
+                    facts,
+                    "image data before a frame header",
+                );
             }
             _ => {}
         }
@@ -87,7 +95,7 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     }
     let end = &bytes[bytes.len().saturating_sub(64)..];
     if !end.windows(2).any(|w| w == [0xFF, 0xD9]) {
-        return Detection::corrupt(Format::Jpeg, facts, "truncated: no end-of-image marker");
+        return Detection::corrupt(FileFormat::Jpeg, facts, "truncated: no end-of-image marker");
     }
-    Detection::ok(Format::Jpeg, facts)
+    Detection::ok(FileFormat::Jpeg, facts)
 }

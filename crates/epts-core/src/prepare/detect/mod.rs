@@ -13,10 +13,10 @@ pub(crate) mod tiff;
 use serde::Serialize;
 
 /// The formats the portals talk about (DOMAIN.md), and everything else.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FileFormat"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub enum FileFormat {
     Pdf,
     Jpeg,
     Png,
@@ -25,27 +25,27 @@ pub enum Format {
     Unknown,
 }
 
-impl Format {
+impl FileFormat {
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::Pdf => "pdf",
-            Format::Jpeg => "jpeg",
-            Format::Png => "png",
-            Format::Tiff => "tiff",
-            Format::Docx => "docx",
-            Format::Unknown => "unknown",
+            FileFormat::Pdf => "pdf",
+            FileFormat::Jpeg => "jpeg",
+            FileFormat::Png => "png",
+            FileFormat::Tiff => "tiff",
+            FileFormat::Docx => "docx",
+            FileFormat::Unknown => "unknown",
         }
     }
 
     /// File name extensions that fit the format.
     pub fn extensions(self) -> &'static [&'static str] {
         match self {
-            Format::Pdf => &["pdf"],
-            Format::Jpeg => &["jpg", "jpeg"],
-            Format::Png => &["png"],
-            Format::Tiff => &["tif", "tiff"],
-            Format::Docx => &["docx"],
-            Format::Unknown => &[],
+            FileFormat::Pdf => &["pdf"],
+            FileFormat::Jpeg => &["jpg", "jpeg"],
+            FileFormat::Png => &["png"],
+            FileFormat::Tiff => &["tif", "tiff"],
+            FileFormat::Docx => &["docx"],
+            FileFormat::Unknown => &[],
         }
     }
 }
@@ -86,14 +86,14 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Detection {
-    pub format: Format,
+    pub format: FileFormat,
     pub facts: Facts,
     /// Why the file cannot be read as its format (truncated, broken structure, a bomb).
     pub corrupt: Option<String>,
 }
 
 impl Detection {
-    fn ok(format: Format, facts: Facts) -> Self {
+    fn ok(format: FileFormat, facts: Facts) -> Self {
         Self {
             format,
             facts,
@@ -101,7 +101,7 @@ impl Detection {
         }
     }
 
-    fn corrupt(format: Format, facts: Facts, why: impl Into<String>) -> Self {
+    fn corrupt(format: FileFormat, facts: Facts, why: impl Into<String>) -> Self {
         Self {
             format,
             facts,
@@ -119,7 +119,7 @@ pub fn detect(bytes: &[u8]) -> Detection {
         [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => tiff::detect(bytes),
         [b'P', b'K', 3, 4, ..] => docx::detect(bytes),
         _ => Detection::ok(
-            Format::Unknown,
+            FileFormat::Unknown,
             Facts {
                 looks_like: looks_like(bytes),
                 ..Facts::default()

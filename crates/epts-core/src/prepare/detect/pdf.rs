@@ -3,7 +3,7 @@
 //! count comes from the page tree's `/Count` when it is in plain view.
 
 use super::png::contains;
-use super::{Detection, Facts, Format};
+use super::{Detection, Facts, FileFormat};
 
 fn find_all<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
     hay.windows(needle.len())
@@ -54,10 +54,10 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         .map(|d| d - b'0');
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     if facts.pdf_version.is_none() {
-        return Detection::corrupt(Format::Pdf, facts, "no version in the header");
+        return Detection::corrupt(FileFormat::Pdf, facts, "no version in the header");
     }
     if !contains(tail, b"%%EOF") {
-        return Detection::corrupt(Format::Pdf, facts, "truncated: no end-of-file marker");
+        return Detection::corrupt(FileFormat::Pdf, facts, "truncated: no end-of-file marker");
     }
-    Detection::ok(Format::Pdf, facts)
+    Detection::ok(FileFormat::Pdf, facts)
 }

@@ -1,15 +1,15 @@
 //! PNG: the IHDR chunk (size, bit depth, colour type) and whether IEND is there.
 
-use super::{Detection, Facts, Format};
+use super::{Detection, Facts, FileFormat};
 
 pub(super) fn detect(bytes: &[u8]) -> Detection {
     let mut facts = Facts::default();
     // Signature (8) + IHDR length (4) + type (4) + 13 bytes of data.
     let Some(ihdr) = bytes.get(8..8 + 8 + 13) else {
-        return Detection::corrupt(Format::Png, facts, "truncated before the image header");
+        return Detection::corrupt(FileFormat::Png, facts, "truncated before the image header");
     };
     if &ihdr[4..8] != b"IHDR" {
-        return Detection::corrupt(Format::Png, facts, "no image header");
+        return Detection::corrupt(FileFormat::Png, facts, "no image header");
     }
     let be = |i: usize| u32::from_be_bytes([ihdr[i], ihdr[i + 1], ihdr[i + 2], ihdr[i + 3]]);
     facts.width = Some(be(8));
@@ -18,9 +18,9 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
     // Colour types 4 and 6 carry alpha; a tRNS chunk also makes pixels transparent.
     facts.alpha = matches!(ihdr[17], 4 | 6) || contains(bytes, b"tRNS");
     if !bytes.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]) {
-        return Detection::corrupt(Format::Png, facts, "truncated: no end chunk");
+        return Detection::corrupt(FileFormat::Png, facts, "truncated: no end chunk");
     }
-    Detection::ok(Format::Png, facts)
+    Detection::ok(FileFormat::Png, facts)
 }
 
 pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {

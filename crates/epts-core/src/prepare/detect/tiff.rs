@@ -1,7 +1,7 @@
 //! TIFF: a bounded walk over the image file directories — each page's size and compression.
 //! The same walker reads the EXIF block inside a JPEG (EXIF is a TIFF structure).
 
-use super::{Detection, Facts, Format};
+use super::{Detection, Facts, FileFormat};
 
 /// More pages than any scanned document has; a loop in the IFD chain stops here too.
 const MAX_PAGES: usize = 1024;
@@ -77,24 +77,24 @@ impl<'a> Reader<'a> {
 pub(super) fn detect(bytes: &[u8]) -> Detection {
     let mut facts = Facts::default();
     let Some(reader) = Reader::new(bytes) else {
-        return Detection::corrupt(Format::Tiff, facts, "no TIFF header");
+        return Detection::corrupt(FileFormat::Tiff, facts, "no TIFF header");
     };
     let mut offset = reader.first_ifd().unwrap_or(0);
     let mut seen = std::collections::HashSet::new();
     let mut pages = 0u32;
     while offset != 0 {
         if !seen.insert(offset) || seen.len() > MAX_PAGES {
-            return Detection::corrupt(Format::Tiff, facts, "the page chain loops");
+            return Detection::corrupt(FileFormat::Tiff, facts, "the page chain loops");
         }
         let Some((entries, next)) = reader.ifd(offset) else {
-            return Detection::corrupt(Format::Tiff, facts, "truncated page directory");
+            return Detection::corrupt(FileFormat::Tiff, facts, "truncated page directory");
         };
         pages += 1;
         let tag = |t: u16| entries.iter().find(|e| e.tag == t).map(|e| e.value);
         if pages == 1 {
             // Width and length are required of every page; one without the other is no size.
             let (Some(width), Some(height)) = (tag(256), tag(257)) else {
-                return Detection::corrupt(Format::Tiff, facts, "the first page has no size");
+                return Detection::corrupt(FileFormat::Tiff, facts, "the first page has no size");
             };
             facts.width = Some(width);
             facts.height = Some(height);
@@ -106,10 +106,10 @@ pub(super) fn detect(bytes: &[u8]) -> Detection {
         offset = next;
     }
     if pages == 0 {
-        return Detection::corrupt(Format::Tiff, facts, "no pages");
+        return Detection::corrupt(FileFormat::Tiff, facts, "no pages");
     }
     facts.pages = Some(pages);
-    Detection::ok(Format::Tiff, facts)
+    Detection::ok(FileFormat::Tiff, facts)
 }
 
 #[cfg(test)]
