@@ -16,7 +16,8 @@
 //! display) Xvfb, so tests never share state or touch the user's real app data. On failure
 //! a screenshot and the page source are saved under `target/e2e-artifacts/<test>/`.
 //! Everything started is stopped afterwards, by process group, even if the WebDriver
-//! session died (PLATFORM.md: the app outlives a session that was not quit).
+//! session died (docs/platform.md, «WebDriver and the end-to-end harness»: the app outlives
+//! a session that was not quit).
 
 mod processes;
 

@@ -1,7 +1,8 @@
 //! The user's settings, kept on the Rust side in one small JSON file.
 //!
 //! Why not webview storage: the portal window shares the webview context, and logging out
-//! clears it (PLATFORM.md), so anything kept there would be lost on logout.
+//! clears it (docs/platform.md, «Tauri windows and the shared web context»), so anything
+//! kept there would be lost on logout.
 
 use crate::Code;
 use crate::lang::{Lang, Localized};

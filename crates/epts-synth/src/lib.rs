@@ -145,7 +145,8 @@ fn pick<T: Copy>(items: &[T], n: u64, salt: u64) -> T {
     items[(mix(n, salt) % items.len() as u64) as usize]
 }
 
-/// An invented person's full name (each word capitalised, as DOMAIN.md asks).
+/// An invented person's full name, each word capitalised as docs/domain.md asks
+/// («Search inputs and names»).
 pub fn person(n: u64) -> String {
     let surname = pick(&SURNAMES, n, 1);
     if mix(n, 2).is_multiple_of(2) {

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 /// Rows per page of the HTML list (the API pages on its own).
 pub const PAGE_ROWS: usize = 50;
-/// The `elpts` profile's limits (DOMAIN.md): per file and per application.
+/// The `elpts` profile's limits (docs/domain.md, «Document rules per portal»): per file and
+/// per application.
 const FILE_LIMIT: usize = 10 * 1024 * 1024;
 const APPLICATION_LIMIT: usize = 30 * 1024 * 1024;
 

@@ -67,7 +67,7 @@ pub struct Vehicle {
     pub history: Vec<HistoryEntry>,
 }
 
-/// The extract's fields beyond the list (DOMAIN.md, «Extract fields»), R.019-style names.
+/// The extract's fields beyond the list (docs/domain.md, «Extract fields»), R.019-style names.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Details {
@@ -182,7 +182,8 @@ fn details(n: u64, make: &str, vin: &str, year: u16, owner: &Owner<'_>) -> Detai
     let engine = ENGINES[(n % MODELS.len() as u64) as usize];
     let volume = 1400 + (n % 3) as u32 * 100;
     let kw = 66 + (n % 40) as u32;
-    // Imported makes carry a customs declaration (`\d{8}/\d{6}/\d{7}`, DOMAIN.md).
+    // Imported makes carry a customs declaration (`\d{8}/\d{6}/\d{7}`, docs/domain.md,
+    // «ePTS identifiers»).
     let imported = !matches!(make, "LADA");
     Details {
         vehicle_type_name: "легковой автомобиль",

@@ -27,7 +27,8 @@ pub enum ExtractError {
     Font(String),
 }
 
-/// The rows of an extract, labels as a real extract prints them (DOMAIN.md), in its order.
+/// The rows of an extract in its order, labels as a real extract prints them
+/// (docs/domain.md, «Extract fields»).
 pub fn rows(v: &Vehicle) -> Vec<(&'static str, String)> {
     let d = &v.details;
     let or_none = |s: Option<&str>| s.unwrap_or("отсутствует").to_owned();

@@ -1,5 +1,6 @@
-//! Every login and portal failure from DOMAIN.md, on demand: forced through the fault
-//! control, set per account, or met for real; each page carries its stable code.
+//! Every login and portal failure from docs/domain.md («Login and portal failures»), on
+//! demand: forced through the fault control, set per account, or met for real; each page
+//! carries its stable code.
 
 use portal_sim::Running;
 use reqwest::{Client, StatusCode};

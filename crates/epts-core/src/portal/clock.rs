@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-/// The skew beyond which codes and signatures fail (DOMAIN.md).
+/// The skew beyond which codes and signatures fail (docs/domain.md, «Clock skew»).
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// How far the local clock is from the server's: positive when the local clock is behind.

@@ -6,7 +6,8 @@ use crate::ids;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-/// One ePTS as the archive keeps it (the fields DOMAIN.md lists; the rest in `extra`).
+/// One ePTS as the archive keeps it (the fields of docs/domain.md, «The ePTS record»; the rest
+/// in `extra`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]

@@ -12,7 +12,8 @@ pub(crate) mod tiff;
 
 use serde::Serialize;
 
-/// The formats the portals talk about (DOMAIN.md), and everything else.
+/// The formats the portals talk about (docs/domain.md, «Document rules per portal»), and
+/// everything else.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
