@@ -49,7 +49,7 @@ pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>)
         .into_response()
 }
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     error(
         StatusCode::UNAUTHORIZED,
         "session_expired",

@@ -1,0 +1,1 @@
+//! The upload API (`/api/gusmev/…`).
