@@ -49,7 +49,7 @@ pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>)
         .into_response()
 }
 
-pub(crate) fn unauthorized() -> Response {
+fn unauthorized() -> Response {
     error(
         StatusCode::UNAUTHORIZED,
         "session_expired",

@@ -182,7 +182,8 @@ pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Res
         Fault::TooManyRequests { retry_after } => crate::orders::too_many(
             Duration::from_secs(retry_after.unwrap_or(1)),
             "Слишком много запросов. Повторите позже.",
-        ),
+        )
+        .into_response(),
         Fault::UploadReset { after_bytes } => {
             let conn = connection(&request);
             let mut body = request.into_body();
@@ -219,8 +220,7 @@ pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Res
                         "Тело запроса оборвалось",
                     );
                 };
-                tokio::time::sleep(Duration::from_secs_f64(data.len() as f64 / rate as f64))
-                    .await;
+                tokio::time::sleep(Duration::from_secs_f64(data.len() as f64 / rate as f64)).await;
                 whole.extend_from_slice(&data);
                 if whole.len() > SLOW_BODY_LIMIT {
                     return crate::api::error(
@@ -230,7 +230,8 @@ pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Res
                     );
                 }
             }
-            next.run(Request::from_parts(parts, Body::from(whole))).await
+            next.run(Request::from_parts(parts, Body::from(whole)))
+                .await
         }
     }
 }

@@ -55,9 +55,5 @@ pub async fn layer(request: Request, next: Next) -> Response {
 
 /// Any `/api/…` path the portal does not serve.
 pub async fn unknown() -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "Нет такого метода API",
-    )
+    error(StatusCode::NOT_FOUND, "not_found", "Нет такого метода API")
 }

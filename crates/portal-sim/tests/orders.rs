@@ -34,7 +34,10 @@ impl Api {
     fn new(sim: &Running, login: &str) -> Result<Api> {
         let session = sim.sim().open_session(login).ok_or("a session")?;
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_str(&format!("JSESSIONID={session}"))?);
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("JSESSIONID={session}"))?,
+        );
         Ok(Api {
             c: Client::builder().default_headers(headers).build()?,
             base: format!("{}api/gusmev/", sim.url()),
@@ -42,7 +45,10 @@ impl Api {
     }
 
     async fn create(&self, service: &str, key: Option<&str>) -> Result<Answer> {
-        let mut req = self.c.post(format!("{}order", self.base)).json(&meta(service));
+        let mut req = self
+            .c
+            .post(format!("{}order", self.base))
+            .json(&meta(service));
         if let Some(key) = key {
             req = req.header("Idempotency-Key", key);
         }
@@ -78,8 +84,16 @@ impl Api {
             .text("orderId", id.to_string())
             .text("chunk", i.to_string())
             .text("chunks", n.to_string())
-            .part("file", Part::bytes(bytes.to_vec()).file_name(name.to_owned()));
-        answer(self.c.post(format!("{}push/chunked", self.base)).multipart(form)).await
+            .part(
+                "file",
+                Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+            );
+        answer(
+            self.c
+                .post(format!("{}push/chunked", self.base))
+                .multipart(form),
+        )
+        .await
     }
 
     /// Every chunk of `archive` in order, each `size` bytes; the last answer.
@@ -186,8 +200,7 @@ fn pdf(len: usize, seed: u8) -> Vec<u8> {
 /// A zip of `entries`, stored; a name ending in `/` is a folder.
 fn zip_of(entries: &[(&str, Vec<u8>)]) -> Result<Vec<u8>> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in entries {
         if name.ends_with('/') {
             w.add_directory(*name, options)?;
@@ -264,7 +277,11 @@ async fn an_order_is_created_once_per_idempotency_key() -> Result {
     assert_eq!(sim.sim().order_count(OWNER), 2, "a repeat creates nothing");
 
     let reused = owner.create(REPAIR_SERVICE, Some("key-1")).await?;
-    assert_error(&reused, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+    assert_error(
+        &reused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    );
     // Keys are the user's own: another user's same key is another order.
     let dealer = Api::new(&sim, DEALER)?;
     let theirs = dealer.create(OWNER_SERVICE, Some("key-1")).await?;
@@ -286,9 +303,12 @@ async fn an_order_is_created_once_per_idempotency_key() -> Result {
     )
     .await?;
     assert_error(&unknown, StatusCode::BAD_REQUEST, "bad_request");
-    let wrong_target = answer(owner.c.post(format!("{}order", owner.base)).json(
-        &json!({"region": "45", "serviceCode": OWNER_SERVICE, "targetCode": "-1"}),
-    ))
+    let wrong_target = answer(
+        owner
+            .c
+            .post(format!("{}order", owner.base))
+            .json(&json!({"region": "45", "serviceCode": OWNER_SERVICE, "targetCode": "-1"})),
+    )
     .await?;
     assert_error(&wrong_target, StatusCode::BAD_REQUEST, "bad_request");
     let broken = answer(
@@ -331,7 +351,11 @@ async fn chunks_go_first_first_last_last_and_repeat_idempotently() -> Result {
     let n = parts.len();
     assert!(n >= 5, "{n} chunks");
 
-    assert_error(&owner.chunk(id, 1, n, parts[1]).await?, StatusCode::CONFLICT, "chunk_order");
+    assert_error(
+        &owner.chunk(id, 1, n, parts[1]).await?,
+        StatusCode::CONFLICT,
+        "chunk_order",
+    );
     assert_error(
         &owner.chunk_named(id, 0, n, parts[0], "archive.zip").await?,
         StatusCode::BAD_REQUEST,
@@ -342,9 +366,19 @@ async fn chunks_go_first_first_last_last_and_repeat_idempotently() -> Result {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
-    assert_error(&owner.chunk(id, n, n, parts[0]).await?, StatusCode::BAD_REQUEST, "bad_request");
-    assert_eq!(owner.chunk(id, 0, n, parts[0]).await?.status, StatusCode::PARTIAL_CONTENT);
-    assert_eq!(owner.chunk(id, 0, n, parts[0]).await?.status, StatusCode::PARTIAL_CONTENT);
+    assert_error(
+        &owner.chunk(id, n, n, parts[0]).await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_eq!(
+        owner.chunk(id, 0, n, parts[0]).await?.status,
+        StatusCode::PARTIAL_CONTENT
+    );
+    assert_eq!(
+        owner.chunk(id, 0, n, parts[0]).await?.status,
+        StatusCode::PARTIAL_CONTENT
+    );
     assert_error(
         &owner.chunk(id, n - 1, n, parts[n - 1]).await?,
         StatusCode::CONFLICT,
@@ -356,24 +390,47 @@ async fn chunks_go_first_first_last_last_and_repeat_idempotently() -> Result {
         assert_eq!(a.status, StatusCode::PARTIAL_CONTENT, "{}", a.body);
         assert_eq!(a.body["orderId"].as_u64(), Some(id));
     }
-    assert_eq!(owner.chunk(id, 2, n, parts[2]).await?.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        owner.chunk(id, 2, n, parts[2]).await?.status,
+        StatusCode::PARTIAL_CONTENT
+    );
     let mut changed = parts[2].to_vec();
     changed[10] ^= 0xff;
-    assert_error(&owner.chunk(id, 2, n, &changed).await?, StatusCode::CONFLICT, "chunk_conflict");
-    assert_error(&owner.chunk(id, 1, n + 1, parts[1]).await?, StatusCode::BAD_REQUEST, "bad_request");
+    assert_error(
+        &owner.chunk(id, 2, n, &changed).await?,
+        StatusCode::CONFLICT,
+        "chunk_conflict",
+    );
+    assert_error(
+        &owner.chunk(id, 1, n + 1, parts[1]).await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
 
     let last = owner.chunk(id, n - 1, n, parts[n - 1]).await?;
     assert_eq!(last.status, StatusCode::OK, "{}", last.body);
     assert_eq!(last.body["orderId"].as_u64(), Some(id));
     // The answer to the last one may be lost: its repeat is answered the same.
-    assert_eq!(owner.chunk(id, n - 1, n, parts[n - 1]).await?.status, StatusCode::OK);
+    assert_eq!(
+        owner.chunk(id, n - 1, n, parts[n - 1]).await?.status,
+        StatusCode::OK
+    );
 
-    let view = sim.sim().orders().into_iter().find(|o| o.id == id).ok_or("order")?;
+    let view = sim
+        .sim()
+        .orders()
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or("order")?;
     assert_eq!(view.archive.as_deref(), Some(archive.as_slice()));
     assert_eq!(view.archive_sha256, Some(sha_hex(&archive)));
     assert_eq!(view.archives_received, 1);
     assert_eq!(view.code, "VALIDATION");
-    assert_error(&owner.chunk(id, 0, 1, &archive).await?, StatusCode::CONFLICT, "push_not_allowed");
+    assert_error(
+        &owner.chunk(id, 0, 1, &archive).await?,
+        StatusCode::CONFLICT,
+        "push_not_allowed",
+    );
 
     // Bounded sizes: a chunk over 50 000 000 bytes is refused whole.
     let other = owner.order(OWNER_SERVICE).await?;
@@ -407,17 +464,36 @@ async fn a_window_that_ran_out_drops_the_upload_and_the_same_order_starts_again(
     let parts: Vec<&[u8]> = archive.chunks(1000).collect();
     let n = parts.len();
 
-    assert_eq!(owner.chunk(id, 0, n, parts[0]).await?.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        owner.chunk(id, 0, n, parts[0]).await?.status,
+        StatusCode::PARTIAL_CONTENT
+    );
     sim.clock().advance(Duration::from_secs(4 * 60));
-    assert_eq!(owner.chunk(id, 1, n, parts[1]).await?.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        owner.chunk(id, 1, n, parts[1]).await?.status,
+        StatusCode::PARTIAL_CONTENT
+    );
     sim.clock().advance(Duration::from_secs(61));
-    assert_error(&owner.chunk(id, 2, n, parts[2]).await?, StatusCode::CONFLICT, "upload_expired");
+    assert_error(
+        &owner.chunk(id, 2, n, parts[2]).await?,
+        StatusCode::CONFLICT,
+        "upload_expired",
+    );
     // Dropped: the rest of that upload meets the same answer until chunk 0 comes again.
-    assert_error(&owner.chunk(id, 1, n, parts[1]).await?, StatusCode::CONFLICT, "upload_expired");
+    assert_error(
+        &owner.chunk(id, 1, n, parts[1]).await?,
+        StatusCode::CONFLICT,
+        "upload_expired",
+    );
 
     let last = owner.upload(id, &archive, 1000).await?;
     assert_eq!(last.status, StatusCode::OK, "{}", last.body);
-    let view = sim.sim().orders().into_iter().find(|o| o.id == id).ok_or("order")?;
+    let view = sim
+        .sim()
+        .orders()
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or("order")?;
     assert_eq!(view.archive.as_deref(), Some(archive.as_slice()));
     assert_eq!(sim.sim().order_count(OWNER), 1, "the same order took it");
     Ok(())
@@ -451,7 +527,8 @@ async fn a_whole_push_creates_the_order_once_per_key() -> Result {
     )
     .await?;
     assert_error(&no_file, StatusCode::BAD_REQUEST, "bad_request");
-    let not_multipart = answer(owner.c.post(format!("{}push", owner.base)).json(&json!({}))).await?;
+    let not_multipart =
+        answer(owner.c.post(format!("{}push", owner.base)).json(&json!({}))).await?;
     assert_error(&not_multipart, StatusCode::BAD_REQUEST, "bad_request");
     Ok(())
 }
@@ -483,10 +560,18 @@ async fn archives_are_checked_for_structure_request_digests_and_the_profile() ->
 
     let gif = b"GIF89a-not-allowed".to_vec();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("not a zip", b"PK-not-really".to_vec(), "INVALID_FILES_STRUCTURE"),
+        (
+            "not a zip",
+            b"PK-not-really".to_vec(),
+            "INVALID_FILES_STRUCTURE",
+        ),
         (
             "a folder",
-            zip_of(&[("req.xml", req.clone()), ("docs/", vec![]), ("passport.pdf", doc.clone())])?,
+            zip_of(&[
+                ("req.xml", req.clone()),
+                ("docs/", vec![]),
+                ("passport.pdf", doc.clone()),
+            ])?,
             "INVALID_FILES_STRUCTURE",
         ),
         (
@@ -506,7 +591,14 @@ async fn archives_are_checked_for_structure_request_digests_and_the_profile() ->
         (
             "a zip named otherwise",
             zip_of(&[
-                ("req.xml", req_xml("owner", None, &[("scan.pdf", zip_of(&[("a.pdf", doc.clone())])?)])),
+                (
+                    "req.xml",
+                    req_xml(
+                        "owner",
+                        None,
+                        &[("scan.pdf", zip_of(&[("a.pdf", doc.clone())])?)],
+                    ),
+                ),
                 ("scan.pdf", zip_of(&[("a.pdf", doc.clone())])?),
             ])?,
             "INVALID_FILES_STRUCTURE",
@@ -518,12 +610,21 @@ async fn archives_are_checked_for_structure_request_digests_and_the_profile() ->
         ),
         (
             "req.xml not well-formed",
-            zip_of(&[("req.xml", b"<application><kind>owner</kind>".to_vec()), ("passport.pdf", doc.clone())])?,
+            zip_of(&[
+                ("req.xml", b"<application><kind>owner</kind>".to_vec()),
+                ("passport.pdf", doc.clone()),
+            ])?,
             "VALIDATION_ERROR",
         ),
         (
             "another service's kind",
-            zip_of(&[("req.xml", req_xml("repair", None, &[("passport.pdf", doc.clone())])), ("passport.pdf", doc.clone())])?,
+            zip_of(&[
+                (
+                    "req.xml",
+                    req_xml("repair", None, &[("passport.pdf", doc.clone())]),
+                ),
+                ("passport.pdf", doc.clone()),
+            ])?,
             "VALIDATION_ERROR",
         ),
         (
@@ -533,7 +634,11 @@ async fn archives_are_checked_for_structure_request_digests_and_the_profile() ->
         ),
         (
             "a file not listed",
-            zip_of(&[("req.xml", req.clone()), ("passport.pdf", doc.clone()), ("extra.pdf", doc.clone())])?,
+            zip_of(&[
+                ("req.xml", req.clone()),
+                ("passport.pdf", doc.clone()),
+                ("extra.pdf", doc.clone()),
+            ])?,
             "VALIDATION_ERROR",
         ),
         (
@@ -565,7 +670,10 @@ async fn archives_are_checked_for_structure_request_digests_and_the_profile() ->
         assert_eq!(order["closed"], true);
         let reason = info["message"].as_str().ok_or("message")?;
         assert_eq!(order["currentStatusHistory"]["comment"], reason, "{what}");
-        assert!(reason.chars().any(|c| ('а'..='я').contains(&c)), "{what}: {reason}");
+        assert!(
+            reason.chars().any(|c| ('а'..='я').contains(&c)),
+            "{what}: {reason}"
+        );
     }
     Ok(())
 }
@@ -600,7 +708,10 @@ async fn statuses_move_with_the_clock_to_received() -> Result {
     assert_eq!(order["closed"], true);
     assert_eq!(order["orderStatusName"], "Заявление получено ведомством");
     let number = order["applicationNumber"].as_str().ok_or("number")?;
-    assert!(number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()), "{number}");
+    assert!(
+        number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
     let ids: Vec<u64> = order["statuses"]
         .as_array()
         .ok_or("statuses")?
@@ -608,14 +719,30 @@ async fn statuses_move_with_the_clock_to_received() -> Result {
         .filter_map(|s| s["statusId"].as_u64())
         .collect();
     assert_eq!(ids, [0, 17, 21, 2]);
-    assert!(order["updated"].as_str().is_some_and(|d| d.ends_with("+0300")));
-    assert_error(&owner.cancel(id).await?, StatusCode::CONFLICT, "cancel_not_allowed");
+    assert!(
+        order["updated"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("+0300"))
+    );
+    assert_error(
+        &owner.cancel(id).await?,
+        StatusCode::CONFLICT,
+        "cancel_not_allowed",
+    );
 
     let history = sim.sim().order_history(id).ok_or("history")?;
     let codes: Vec<&str> = history.iter().map(|c| c.code).collect();
     assert_eq!(
         codes,
-        ["NEW", "VALIDATION", "FILES_VERIFICATION", "FILES_VERIFICATION_SUCCESS", "DONE", "DONE", "DONE"]
+        [
+            "NEW",
+            "VALIDATION",
+            "FILES_VERIFICATION",
+            "FILES_VERIFICATION_SUCCESS",
+            "DONE",
+            "DONE",
+            "DONE"
+        ]
     );
     assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
     assert_eq!(history.last().map(|c| c.status_id), Some(2));
@@ -634,7 +761,11 @@ async fn clarify_takes_a_new_push_and_refuse_ends_with_a_reason() -> Result {
     assert_eq!(order["orderStatusName"], "Требуется уточнение");
     assert_eq!(order["closed"], false);
     assert_eq!(order["currentStatusHistory"]["cancelAllowed"], true);
-    assert!(info["message"].as_str().is_some_and(|m| m.contains("Уточните")));
+    assert!(
+        info["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Уточните"))
+    );
     let number = order["applicationNumber"].clone();
 
     // A new archive to the same order, in chunks this time: checking starts again.
@@ -647,7 +778,12 @@ async fn clarify_takes_a_new_push_and_refuse_ends_with_a_reason() -> Result {
     assert_eq!(order["orderStatusId"], 2);
     assert_eq!(order["closed"], true);
     assert_eq!(order["applicationNumber"], number, "the number stays");
-    let view = sim.sim().orders().into_iter().find(|o| o.id == id).ok_or("order")?;
+    let view = sim
+        .sim()
+        .orders()
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or("order")?;
     assert_eq!(view.archives_received, 2);
     assert_eq!(view.archive.as_deref(), Some(fixed.as_slice()));
 
@@ -657,9 +793,15 @@ async fn clarify_takes_a_new_push_and_refuse_ends_with_a_reason() -> Result {
     assert_eq!(info["code"], "DONE");
     assert_eq!(order["orderStatusId"], 10);
     assert_eq!(order["closed"], true);
-    let reason = order["currentStatusHistory"]["comment"].as_str().ok_or("comment")?;
+    let reason = order["currentStatusHistory"]["comment"]
+        .as_str()
+        .ok_or("comment")?;
     assert!(reason.starts_with("Отказ"), "{reason}");
-    assert_error(&owner.cancel(refused).await?, StatusCode::CONFLICT, "cancel_not_allowed");
+    assert_error(
+        &owner.cancel(refused).await?,
+        StatusCode::CONFLICT,
+        "cancel_not_allowed",
+    );
     assert_error(
         &owner.chunk(refused, 0, 1, &good(None)?).await?,
         StatusCode::CONFLICT,
@@ -679,7 +821,11 @@ async fn an_order_is_cancelled_while_the_status_allows_it() -> Result {
     let (_, order) = owner.details(draft).await?;
     assert_eq!(order["orderStatusId"], 9);
     assert_eq!(order["orderStatusName"], "Заявление отменено");
-    assert_error(&owner.cancel(draft).await?, StatusCode::CONFLICT, "cancel_not_allowed");
+    assert_error(
+        &owner.cancel(draft).await?,
+        StatusCode::CONFLICT,
+        "cancel_not_allowed",
+    );
     assert_error(
         &owner.chunk(draft, 0, 1, &good(None)?).await?,
         StatusCode::CONFLICT,
@@ -695,8 +841,16 @@ async fn an_order_is_cancelled_while_the_status_allows_it() -> Result {
     assert_eq!(owner.details(sent).await?.1["orderStatusId"], 9);
 
     let dealer = Api::new(&sim, DEALER)?;
-    assert_error(&dealer.cancel(sent).await?, StatusCode::FORBIDDEN, "order_access");
-    assert_error(&dealer.cancel(42).await?, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &dealer.cancel(sent).await?,
+        StatusCode::FORBIDDEN,
+        "order_access",
+    );
+    assert_error(
+        &dealer.cancel(42).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     Ok(())
 }
 
@@ -707,7 +861,9 @@ async fn get_updated_after_finds_the_orders_changed_since_a_time() -> Result {
     let dealer = Api::new(&sim, DEALER)?;
     let old = owner.order(OWNER_SERVICE).await?;
     sim.clock().advance(Duration::from_secs(60));
-    let cursor = owner.updated_after("updatedAfter=2000-01-01T00:00:00.000").await?;
+    let cursor = owner
+        .updated_after("updatedAfter=2000-01-01T00:00:00.000")
+        .await?;
     assert_eq!(cursor.body["totalCount"], 1);
     let old_updated = cursor.body["content"][0]["status"]["updated"]
         .as_str()
@@ -745,7 +901,10 @@ async fn get_updated_after_finds_the_orders_changed_since_a_time() -> Result {
     // The old order changes (cancelled): it is found again; RFC 3339 is taken too.
     owner.cancel(old).await?;
     let changed = owner
-        .updated_after(&format!("updatedAfter={}", urlencode(&format!("{old_updated}+03:00"))))
+        .updated_after(&format!(
+            "updatedAfter={}",
+            urlencode(&format!("{old_updated}+03:00"))
+        ))
         .await?;
     assert_eq!(changed.body["totalCount"], 3);
     let without_slash = answer(owner.c.get(format!(
@@ -754,8 +913,17 @@ async fn get_updated_after_finds_the_orders_changed_since_a_time() -> Result {
     )))
     .await?;
     assert_eq!(without_slash.body["totalCount"], 3);
-    for bad in ["updatedAfter=yesterday", "", "updatedAfter=2000-01-01T00:00:00&pageSize=0", "updatedAfter=2000-01-01T00:00:00&pageNum=-1"] {
-        assert_error(&owner.updated_after(bad).await?, StatusCode::BAD_REQUEST, "bad_request");
+    for bad in [
+        "updatedAfter=yesterday",
+        "",
+        "updatedAfter=2000-01-01T00:00:00&pageSize=0",
+        "updatedAfter=2000-01-01T00:00:00&pageNum=-1",
+    ] {
+        assert_error(
+            &owner.updated_after(bad).await?,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        );
     }
     Ok(())
 }
@@ -776,15 +944,24 @@ async fn twenty_orders_a_service_in_ten_minutes_then_429_with_retry_after() -> R
     let wait: u64 = over.headers[RETRY_AFTER].to_str()?.parse()?;
     assert!((1..=600).contains(&wait), "{wait}");
     // A repeat of a key is no new order; another service has its own count.
-    assert_eq!(owner.create(OWNER_SERVICE, Some("k3")).await?.status, StatusCode::OK);
-    assert_eq!(owner.create(REPAIR_SERVICE, None).await?.status, StatusCode::OK);
+    assert_eq!(
+        owner.create(OWNER_SERVICE, Some("k3")).await?.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        owner.create(REPAIR_SERVICE, None).await?.status,
+        StatusCode::OK
+    );
     assert_error(
         &owner.push(OWNER_SERVICE, &good(None)?, None).await?,
         StatusCode::TOO_MANY_REQUESTS,
         "limitation_exception",
     );
     sim.clock().advance(Duration::from_secs(wait));
-    assert_eq!(owner.create(OWNER_SERVICE, None).await?.status, StatusCode::OK);
+    assert_eq!(
+        owner.create(OWNER_SERVICE, None).await?.status,
+        StatusCode::OK
+    );
     assert_eq!(sim.sim().order_count(OWNER), 22);
     Ok(())
 }
@@ -808,7 +985,10 @@ async fn the_request_limit_is_per_user_and_a_minute() -> Result {
     assert_error(&over, StatusCode::TOO_MANY_REQUESTS, "limitation_exception");
     assert!(over.headers.contains_key(RETRY_AFTER));
     let dealer = Api::new(&sim, DEALER)?;
-    assert_eq!(dealer.create(OWNER_SERVICE, None).await?.status, StatusCode::OK);
+    assert_eq!(
+        dealer.create(OWNER_SERVICE, None).await?.status,
+        StatusCode::OK
+    );
     sim.clock().advance(Duration::from_secs(60));
     owner.details(id).await?;
     Ok(())
@@ -820,13 +1000,41 @@ async fn malformed_requests_to_any_api_route_answer_json() -> Result {
     let b = logged_in(&sim, OWNER, "owner-pass").await?;
     let base = sim.url();
     for (req, status, code) in [
-        (b.get(format!("{base}api/v1/epts?page=abc")), StatusCode::BAD_REQUEST, "bad_request"),
-        (b.get(format!("{base}api/v1/epts?size=-1")), StatusCode::BAD_REQUEST, "bad_request"),
-        (b.get(format!("{base}api/v1/nothing")), StatusCode::NOT_FOUND, "not_found"),
-        (b.delete(format!("{base}api/v1/me")), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        (b.get(format!("{base}api/gusmev/order")), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        (b.post(format!("{base}api/gusmev/order/abc")), StatusCode::BAD_REQUEST, "bad_request"),
-        (b.post(format!("{base}api/gusmev/order/-1/cancel")), StatusCode::BAD_REQUEST, "bad_request"),
+        (
+            b.get(format!("{base}api/v1/epts?page=abc")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            b.get(format!("{base}api/v1/epts?size=-1")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            b.get(format!("{base}api/v1/nothing")),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            b.delete(format!("{base}api/v1/me")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            b.get(format!("{base}api/gusmev/order")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            b.post(format!("{base}api/gusmev/order/abc")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            b.post(format!("{base}api/gusmev/order/-1/cancel")),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
     ] {
         assert_error(&answer(req).await?, status, code);
     }
@@ -851,8 +1059,15 @@ async fn a_reset_in_the_middle_of_a_chunk_stores_nothing_of_it() -> Result {
     let cut = owner.chunk(id, 0, n, parts[0]).await;
     assert!(cut.is_err(), "the connection is reset, no answer");
     // Chunk 0 was not stored: chunk 1 cannot go yet.
-    assert_error(&owner.chunk(id, 1, n, parts[1]).await?, StatusCode::CONFLICT, "chunk_order");
-    assert_eq!(owner.upload(id, &archive, 150_000).await?.status, StatusCode::OK);
+    assert_error(
+        &owner.chunk(id, 1, n, parts[1]).await?,
+        StatusCode::CONFLICT,
+        "chunk_order",
+    );
+    assert_eq!(
+        owner.upload(id, &archive, 150_000).await?.status,
+        StatusCode::OK
+    );
     Ok(())
 }
 
@@ -860,7 +1075,12 @@ async fn a_reset_in_the_middle_of_a_chunk_stores_nothing_of_it() -> Result {
 async fn storms_of_503_and_429_pass_after_their_count() -> Result {
     let sim = portal_sim::start(0).await?;
     let owner = Api::new(&sim, OWNER)?;
-    sim.sim().set_fault(Some(Fault::Unavailable { retry_after: Some(3) }), Some(3));
+    sim.sim().set_fault(
+        Some(Fault::Unavailable {
+            retry_after: Some(3),
+        }),
+        Some(3),
+    );
     for _ in 0..3 {
         let a = owner.create(OWNER_SERVICE, Some("storm")).await?;
         assert_error(&a, StatusCode::SERVICE_UNAVAILABLE, "http_503");
@@ -882,7 +1102,10 @@ async fn storms_of_503_and_429_pass_after_their_count() -> Result {
         assert_error(&a, StatusCode::TOO_MANY_REQUESTS, "limitation_exception");
         assert_eq!(a.headers[RETRY_AFTER], "7");
     }
-    assert_eq!(owner.create(OWNER_SERVICE, None).await?.status, StatusCode::OK);
+    assert_eq!(
+        owner.create(OWNER_SERVICE, None).await?.status,
+        StatusCode::OK
+    );
     Ok(())
 }
 
@@ -894,9 +1117,13 @@ async fn a_lost_answer_still_creates_the_order_and_get_updated_after_finds_it() 
     let lost = owner.create(OWNER_SERVICE, None).await;
     assert!(lost.is_err(), "no answer");
     assert_eq!(sim.sim().order_count(OWNER), 1, "the order exists");
-    let found = owner.updated_after("updatedAfter=2000-01-01T00:00:00.000").await?;
+    let found = owner
+        .updated_after("updatedAfter=2000-01-01T00:00:00.000")
+        .await?;
     assert_eq!(found.body["totalCount"], 1);
-    let id = found.body["content"][0]["orderId"].as_u64().ok_or("orderId")?;
+    let id = found.body["content"][0]["orderId"]
+        .as_u64()
+        .ok_or("orderId")?;
     assert_eq!(sim.sim().orders()[0].id, id);
 
     // With a key, the repeat after a lost answer gets the same order.
@@ -914,7 +1141,12 @@ async fn a_slow_link_paces_the_upload() -> Result {
     let owner = Api::new(&sim, OWNER)?;
     let id = owner.order(OWNER_SERVICE).await?;
     let archive = good(None)?;
-    sim.sim().set_fault(Some(Fault::SlowUpload { bytes_per_sec: 2_000 }), Some(1));
+    sim.sim().set_fault(
+        Some(Fault::SlowUpload {
+            bytes_per_sec: 2_000,
+        }),
+        Some(1),
+    );
     let started = Instant::now();
     let a = owner.chunk(id, 0, 1, &archive).await?;
     let took = started.elapsed();
@@ -924,7 +1156,10 @@ async fn a_slow_link_paces_the_upload() -> Result {
     // Spent: the next upload is not paced (another order, same bytes).
     let other = owner.order(OWNER_SERVICE).await?;
     let started = Instant::now();
-    assert_eq!(owner.chunk(other, 0, 1, &archive).await?.status, StatusCode::OK);
+    assert_eq!(
+        owner.chunk(other, 0, 1, &archive).await?.status,
+        StatusCode::OK
+    );
     assert!(started.elapsed() < least);
     Ok(())
 }

@@ -82,7 +82,10 @@ fn judge(archive: &[u8], kind: &str) -> Result<Verdict, Verdict> {
     let entries = read_entries(archive)?;
     let find = |name: &str| entries.iter().find(|(n, _)| n == name);
     let Some((_, req)) = find(REQ_XML) else {
-        return Err(invalid(Processing::ReqNotFound, "В архиве нет файла req.xml"));
+        return Err(invalid(
+            Processing::ReqNotFound,
+            "В архиве нет файла req.xml",
+        ));
     };
     let req: Req = parse_req(req).map_err(|e| validation(format!("req.xml: {e}")))?;
     if req.kind != kind {
@@ -176,9 +179,7 @@ fn read_entries(archive: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Verdict> {
         return Err(structure("Архив пуст"));
     }
     if zip.len() > MAX_ENTRIES {
-        return Err(structure(format!(
-            "В архиве больше {MAX_ENTRIES} файлов"
-        )));
+        return Err(structure(format!("В архиве больше {MAX_ENTRIES} файлов")));
     }
     let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
@@ -200,7 +201,11 @@ fn read_entries(archive: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Verdict> {
     let mut entries = Vec::with_capacity(names.len());
     let mut read = 0usize;
     for (i, name) in names.into_iter().enumerate() {
-        let limit = if name == REQ_XML { REQ_LIMIT } else { FILE_LIMIT };
+        let limit = if name == REQ_XML {
+            REQ_LIMIT
+        } else {
+            FILE_LIMIT
+        };
         let mut bytes = Vec::new();
         let file = zip
             .by_index(i)
@@ -297,7 +302,9 @@ fn format(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
         return Err(format!("Файл {name} защищён паролем"));
     }
     if mime == "image/tiff" && tiff_compressed(bytes) != Some(false) {
-        return Err(format!("Файл {name}: TIFF со сжатием; нужен TIFF без сжатия"));
+        return Err(format!(
+            "Файл {name}: TIFF со сжатием; нужен TIFF без сжатия"
+        ));
     }
     Ok(mime)
 }

@@ -2,7 +2,8 @@
 //! `Idempotency-Key` extension and the per-service limit.
 
 use super::{
-    Order, Orders, SERVICES, Service, admit, bad_request, caller, idempotency_key, too_many,
+    Failure, Order, Orders, SERVICES, Service, admit, bad_request, caller, idempotency_key,
+    too_many,
 };
 use crate::state::Sim;
 use axum::Json;
@@ -34,7 +35,7 @@ pub fn order_id(id: u64) -> Json<OrderId> {
 
 impl Meta {
     /// Parses and checks `meta` JSON: a known service, its own target, an OKATO region.
-    pub fn parse(raw: &[u8]) -> Result<(Meta, &'static Service), Response> {
+    pub fn parse(raw: &[u8]) -> Result<(Meta, &'static Service), Failure> {
         let meta: Meta = serde_json::from_slice(raw).map_err(|e| {
             bad_request(format!(
                 "Ожидается JSON {{\"region\",\"serviceCode\",\"targetCode\"}}: {e}"
@@ -71,24 +72,24 @@ impl Meta {
     }
 }
 
-pub async fn create(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match caller(&sim, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let key = match idempotency_key(&headers) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let (meta, service) = match Meta::parse(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+pub async fn create(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let user = caller(&sim, &headers)?;
+    let key = idempotency_key(&headers)?;
+    let (meta, service) = Meta::parse(&body)?;
     let mut s = sim.lock();
-    match new_order(&mut s, user, key.as_deref(), &meta, service, meta.fingerprint()) {
-        Ok(id) => order_id(id).into_response(),
-        Err(r) => r,
-    }
+    let id = new_order(
+        &mut s,
+        user,
+        key.as_deref(),
+        &meta,
+        service,
+        meta.fingerprint(),
+    )?;
+    Ok(order_id(id).into_response())
 }
 
 /// Creates an order for `user` unless `key` already created one for the same request
@@ -101,7 +102,7 @@ pub fn new_order(
     meta: &Meta,
     service: &'static Service,
     fingerprint: String,
-) -> Result<u64, Response> {
+) -> Result<u64, Failure> {
     let now = s.now();
     let at = s.clock.now_utc();
     let (window, max) = (s.limits.order_window, s.limits.orders_per_service);

@@ -14,12 +14,12 @@ pub mod sim_api;
 mod status;
 mod views;
 
-use crate::api::{error, unauthorized};
+use crate::api::error;
 use crate::portal::session_user;
 use crate::state::Sim;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -60,8 +60,14 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<Sim>)> {
             post(views::cancel).layer(small()),
         ),
         // The specification spells it both ways (with and without the final slash).
-        ("/api/gusmev/order/getUpdatedAfter", get(views::updated_after)),
-        ("/api/gusmev/order/getUpdatedAfter/", get(views::updated_after)),
+        (
+            "/api/gusmev/order/getUpdatedAfter",
+            get(views::updated_after),
+        ),
+        (
+            "/api/gusmev/order/getUpdatedAfter/",
+            get(views::updated_after),
+        ),
     ]
 }
 
@@ -113,6 +119,40 @@ pub const SERVICES: [Service; 5] = [
         name: "Сведения о ремонте и техническом обслуживании",
     },
 ];
+
+/// An error answer of the upload API (`{code, message}`), small enough for `Result`s.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    /// `Retry-After`, in seconds.
+    retry_after: Option<u64>,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Failure {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut r = error(self.status, self.code, self.message);
+        if let Some(v) = self
+            .retry_after
+            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
 
 /// The orders and the counters of the upload API.
 #[derive(Debug, Default)]
@@ -168,14 +208,14 @@ impl Orders {
         key: Option<&str>,
         fingerprint: &str,
         now: Instant,
-    ) -> Result<Option<u64>, Response> {
+    ) -> Result<Option<u64>, Failure> {
         self.keys
             .retain(|_, r| now.saturating_duration_since(r.at) < KEY_LIFETIME);
         let Some(key) = key else { return Ok(None) };
         match self.keys.get(&(user, key.to_owned())) {
             None => Ok(None),
             Some(r) if r.fingerprint == fingerprint => Ok(Some(r.order)),
-            Some(_) => Err(error(
+            Some(_) => Err(Failure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "Ключ идемпотентности уже использован для другого запроса",
@@ -183,7 +223,14 @@ impl Orders {
         }
     }
 
-    fn remember(&mut self, user: u32, key: Option<&str>, fingerprint: String, order: u64, now: Instant) {
+    fn remember(
+        &mut self,
+        user: u32,
+        key: Option<&str>,
+        fingerprint: String,
+        order: u64,
+        now: Instant,
+    ) {
         if let Some(key) = key {
             self.keys.insert(
                 (user, key.to_owned()),
@@ -215,37 +262,39 @@ fn admit(q: &mut VecDeque<Instant>, now: Instant, len: Duration, max: u32) -> Op
 }
 
 /// 429 `limitation_exception` with `Retry-After` in whole seconds (at least 1).
-pub fn too_many(wait: Duration, message: &str) -> Response {
-    let mut r = error(
-        StatusCode::TOO_MANY_REQUESTS,
-        "limitation_exception",
-        message,
-    );
+pub fn too_many(wait: Duration, message: &str) -> Failure {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
+    Failure {
+        retry_after: Some(secs.max(1)),
+        ..Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "limitation_exception",
+            message,
+        )
     }
-    r
 }
 
 /// The session's user, counted against the per-user request limit; else the answer.
-fn caller(sim: &Sim, headers: &HeaderMap) -> Result<u32, Response> {
-    let user = session_user(sim, headers).ok_or_else(unauthorized)?;
+fn caller(sim: &Sim, headers: &HeaderMap) -> Result<u32, Failure> {
+    let user = session_user(sim, headers).ok_or_else(|| {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "Сеанс истёк или не открыт. Войдите снова.",
+        )
+    })?;
     let mut s = sim.lock();
     let now = s.now();
     let max = s.limits.requests_per_minute;
     let q = s.orders.requests.entry(user).or_default();
     match admit(q, now, Duration::from_secs(60), max) {
-        Some(wait) => Err(too_many(
-            wait,
-            "Слишком много запросов. Повторите позже.",
-        )),
+        Some(wait) => Err(too_many(wait, "Слишком много запросов. Повторите позже.")),
         None => Ok(user),
     }
 }
 
 /// The `Idempotency-Key` of a request: 1–255 printable ASCII characters, at most one.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Failure> {
     let mut all = headers.get_all("idempotency-key").iter();
     let Some(value) = all.next() else {
         return Ok(None);
@@ -255,7 +304,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
         && (1..=255).contains(&bytes.len())
         && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
     if !valid {
-        return Err(error(
+        return Err(Failure::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "Idempotency-Key: один заголовок, от 1 до 255 печатных символов ASCII",
@@ -265,19 +314,19 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
 }
 
 /// 400 `bad_request` with `message`.
-fn bad_request(message: impl Into<String>) -> Response {
-    error(StatusCode::BAD_REQUEST, "bad_request", message)
+fn bad_request(message: impl Into<String>) -> Failure {
+    Failure::new(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
 /// The order `id` of `user`, or 404 `not_found` / 403 `order_access`.
-fn owned<'a>(orders: &'a mut Orders, user: u32, id: u64) -> Result<&'a mut Order, Response> {
+fn owned(orders: &mut Orders, user: u32, id: u64) -> Result<&mut Order, Failure> {
     match orders.by_id.get_mut(&id) {
-        None => Err(error(
+        None => Err(Failure::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "Заявление не найдено",
         )),
-        Some(o) if o.user != user => Err(error(
+        Some(o) if o.user != user => Err(Failure::new(
             StatusCode::FORBIDDEN,
             "order_access",
             "У пользователя нет прав для работы с текущим заявлением",
@@ -287,7 +336,7 @@ fn owned<'a>(orders: &'a mut Orders, user: u32, id: u64) -> Result<&'a mut Order
 }
 
 /// An order id from a path or a form: a positive integer.
-fn parse_order_id(raw: &str) -> Result<u64, Response> {
+fn parse_order_id(raw: &str) -> Result<u64, Failure> {
     raw.trim()
         .parse::<u64>()
         .ok()

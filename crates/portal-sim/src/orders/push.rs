@@ -7,8 +7,7 @@
 use super::check::{self, hex};
 use super::create::{Meta, new_order, order_id};
 use super::status::{Archive, Order, Stage};
-use super::{MAX_PART, bad_request, caller, idempotency_key, owned, parse_order_id};
-use crate::api::error;
+use super::{Failure, MAX_PART, bad_request, caller, idempotency_key, owned, parse_order_id};
 use crate::state::Sim;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
@@ -55,9 +54,9 @@ struct Form {
 }
 
 /// A multipart failure: 413 `payload_too_large` past the body limit, else 400.
-fn multipart_error(status: StatusCode, text: String) -> Response {
+fn multipart_error(status: StatusCode, text: String) -> Failure {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        error(
+        Failure::new(
             status,
             "payload_too_large",
             "Запрос больше допустимого: архив или часть — не больше 50 000 000 байт",
@@ -67,7 +66,7 @@ fn multipart_error(status: StatusCode, text: String) -> Response {
     }
 }
 
-async fn read_form(form: Result<Multipart, MultipartRejection>) -> Result<Form, Response> {
+async fn read_form(form: Result<Multipart, MultipartRejection>) -> Result<Form, Failure> {
     let mut multipart = form.map_err(|e| multipart_error(e.status(), e.body_text()))?;
     let mut form = Form::default();
     loop {
@@ -108,7 +107,7 @@ async fn read_form(form: Result<Multipart, MultipartRejection>) -> Result<Form, 
 }
 
 /// A number field of the form, `default` when absent.
-fn number(value: Option<&str>, default: u32, what: &str) -> Result<u32, Response> {
+fn number(value: Option<&str>, default: u32, what: &str) -> Result<u32, Failure> {
     match value {
         None => Ok(default),
         Some(v) => v
@@ -143,12 +142,12 @@ enum Taken {
     Whole(Bytes),
 }
 
-fn conflict(code: &'static str, message: impl Into<String>) -> Response {
-    error(StatusCode::CONFLICT, code, message)
+fn conflict(code: &'static str, message: impl Into<String>) -> Failure {
+    Failure::new(StatusCode::CONFLICT, code, message)
 }
 
 /// 409 `push_not_allowed`: the order takes no archive in its stage.
-fn not_now(order: &Order) -> Response {
+fn not_now(order: &Order) -> Failure {
     let why = match order.stage {
         Stage::Checking => "архив заявления уже получен и проверяется",
         _ => "заявление закрыто",
@@ -167,7 +166,7 @@ fn take_chunk(
     bytes: Bytes,
     now: Instant,
     window: Duration,
-) -> Result<Taken, Response> {
+) -> Result<Taken, Failure> {
     let digest = sha(&bytes);
     if !order.accepts_push() {
         // The answer to the last chunk of a whole archive may have been lost.
@@ -195,9 +194,10 @@ fn take_chunk(
         }
     }
     if i == 0 {
-        let same = order.upload.as_ref().is_some_and(|u| {
-            u.chunks == n && u.parts.get(&0).is_some_and(|(_, d)| *d == digest)
-        });
+        let same = order
+            .upload
+            .as_ref()
+            .is_some_and(|u| u.chunks == n && u.parts.get(&0).is_some_and(|(_, d)| *d == digest));
         if same {
             return Ok(Taken::Repeat { last: false });
         }
@@ -243,7 +243,7 @@ fn take_chunk(
         ));
     }
     if upload.bytes + bytes.len() > MAX_ARCHIVE {
-        return Err(error(
+        return Err(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             "Архив больше 100 000 000 байт",
@@ -294,18 +294,9 @@ pub async fn chunked(
     State(sim): State<Sim>,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match chunked_inner(&sim, &headers, form).await {
-        Ok(r) | Err(r) => r,
-    }
-}
-
-async fn chunked_inner(
-    sim: &Sim,
-    headers: &HeaderMap,
-    form: Result<Multipart, MultipartRejection>,
-) -> Result<Response, Response> {
-    let user = caller(sim, headers)?;
+) -> Result<Response, Failure> {
+    let sim = &sim;
+    let user = caller(sim, &headers)?;
     let form = read_form(form).await?;
     let raw_id = form
         .order_id
@@ -357,9 +348,9 @@ async fn chunked_inner(
 }
 
 /// Every chunk but the last is `min`–50 000 000 bytes; the last 1–50 000 000.
-fn check_size(len: usize, not_last: bool, min: usize) -> Result<(), Response> {
+fn check_size(len: usize, not_last: bool, min: usize) -> Result<(), Failure> {
     if len > MAX_PART {
-        return Err(error(
+        return Err(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             "Часть архива больше 50 000 000 байт",
@@ -378,19 +369,10 @@ pub async fn whole(
     State(sim): State<Sim>,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match whole_inner(&sim, &headers, form).await {
-        Ok(r) | Err(r) => r,
-    }
-}
-
-async fn whole_inner(
-    sim: &Sim,
-    headers: &HeaderMap,
-    form: Result<Multipart, MultipartRejection>,
-) -> Result<Response, Response> {
-    let user = caller(sim, headers)?;
-    let key = idempotency_key(headers)?;
+) -> Result<Response, Failure> {
+    let sim = &sim;
+    let user = caller(sim, &headers)?;
+    let key = idempotency_key(&headers)?;
     let form = read_form(form).await?;
     let raw_meta = form
         .meta
@@ -410,7 +392,11 @@ async fn whole_inner(
         let at = s.clock.now_utc();
         let id = new_order(&mut s, user, key.as_deref(), &meta, service, fingerprint)?;
         let Some(order) = s.orders.by_id.get_mut(&id) else {
-            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            return Err(Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Заявление не найдено после создания",
+            ));
         };
         if order.archives > 0 || !order.accepts_push() {
             // The same key and request again: the order already has this archive.

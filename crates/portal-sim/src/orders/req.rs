@@ -67,8 +67,8 @@ pub fn parse_req(raw: &[u8]) -> Result<Req, String> {
             Event::GeneralRef(r) => {
                 let name = r.into_inner();
                 let reference = format!("&{name};");
-                let resolved = unescape(&reference)
-                    .map_err(|_| format!("неизвестная ссылка &{name};"))?;
+                let resolved =
+                    unescape(&reference).map_err(|_| format!("неизвестная ссылка &{name};"))?;
                 put_text(&mut stack, &resolved)?;
             }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
@@ -111,7 +111,10 @@ fn open(
         return no_attributes(e);
     }
     if depth > 1 {
-        return Err(format!("элемент <{name}> не может быть вложен в <{}>", stack.last().map_or("?", |o| o.name.as_str())));
+        return Err(format!(
+            "элемент <{name}> не может быть вложен в <{}>",
+            stack.last().map_or("?", |o| o.name.as_str())
+        ));
     }
     let attrs = attributes(e)?;
     let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
@@ -136,7 +139,8 @@ fn open(
         }
         "file" => {
             let n = attr("name").ok_or("у <file> нет атрибута name")?;
-            let sha = attr("sha256").ok_or_else(|| format!("у <file name=\"{n}\"> нет атрибута sha256"))?;
+            let sha = attr("sha256")
+                .ok_or_else(|| format!("у <file name=\"{n}\"> нет атрибута sha256"))?;
             if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("sha256 файла {n}: 64 шестнадцатеричных знака"));
             }
@@ -219,9 +223,9 @@ fn no_attributes(e: &BytesStart<'_>) -> Result<(), String> {
 /// 17 characters of the VIN alphabet (Latin letters without I, O, Q, and digits).
 fn vin(v: &str) -> bool {
     v.len() == 17
-        && v
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O' | b'Q')))
+        && v.bytes().all(|b| {
+            b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O' | b'Q'))
+        })
 }
 
 #[cfg(test)]

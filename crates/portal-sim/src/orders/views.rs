@@ -3,8 +3,7 @@
 
 use super::create::order_id;
 use super::status::{CANCELLED, DRAFT, FAILED, Order, RECEIVED, REFUSED, SENDER, StatusEntry};
-use super::{bad_request, caller, dates, owned, parse_order_id};
-use crate::api::error;
+use super::{Failure, bad_request, caller, dates, owned, parse_order_id};
 use crate::state::Sim;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -21,24 +20,14 @@ pub async fn details(
     State(sim): State<Sim>,
     headers: HeaderMap,
     Path(raw): Path<String>,
-) -> Response {
-    let user = match caller(&sim, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let id = match parse_order_id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> Result<Response, Failure> {
+    let user = caller(&sim, &headers)?;
+    let id = parse_order_id(&raw)?;
     let mut s = sim.lock();
     let now = s.clock.now_utc();
-    match owned(&mut s.orders, user, id) {
-        Ok(order) => {
-            order.settle(now);
-            Json(info(order)).into_response()
-        }
-        Err(r) => r,
-    }
+    let order = owned(&mut s.orders, user, id)?;
+    order.settle(now);
+    Ok(Json(info(order)).into_response())
 }
 
 /// `POST /api/gusmev/order/{orderId}/cancel`: 200 `{orderId}`, or 409 `cancel_not_allowed`.
@@ -46,31 +35,21 @@ pub async fn cancel(
     State(sim): State<Sim>,
     headers: HeaderMap,
     Path(raw): Path<String>,
-) -> Response {
-    let user = match caller(&sim, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let id = match parse_order_id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> Result<Response, Failure> {
+    let user = caller(&sim, &headers)?;
+    let id = parse_order_id(&raw)?;
     let mut s = sim.lock();
     let now = s.clock.now_utc();
-    let order = match owned(&mut s.orders, user, id) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let order = owned(&mut s.orders, user, id)?;
     order.settle(now);
-    if order.cancel(now) {
-        order_id(id).into_response()
-    } else {
-        error(
+    if !order.cancel(now) {
+        return Err(Failure::new(
             StatusCode::CONFLICT,
             "cancel_not_allowed",
             "Отмена заявления в текущем статусе невозможна",
-        )
+        ));
     }
+    Ok(order_id(id).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,25 +66,22 @@ pub async fn updated_after(
     State(sim): State<Sim>,
     headers: HeaderMap,
     Query(q): Query<UpdatedQuery>,
-) -> Response {
-    let user = match caller(&sim, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> Result<Response, Failure> {
+    let user = caller(&sim, &headers)?;
     let page_num = match q.page_num.as_deref().map(str::parse::<u32>) {
         None => 0,
         Some(Ok(n)) => n,
-        Some(Err(_)) => return bad_request("pageNum: номер страницы от 0"),
+        Some(Err(_)) => return Err(bad_request("pageNum: номер страницы от 0")),
     };
     let page_size = match q.page_size.as_deref().map(str::parse::<u32>) {
         None => 10,
         Some(Ok(n)) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-        Some(_) => return bad_request("pageSize: от 1 до 100"),
+        Some(_) => return Err(bad_request("pageSize: от 1 до 100")),
     };
     let Some(after) = q.updated_after.as_deref().and_then(dates::parse) else {
-        return bad_request(
+        return Err(bad_request(
             "updatedAfter: дата и время «YYYY-MM-DDTHH:mm:ss.SSS» (московское время), например 2026-10-01T09:00:00.000",
-        );
+        ));
     };
     let mut s = sim.lock();
     let now = s.clock.now_utc();
@@ -138,12 +114,12 @@ pub async fn updated_after(
             })
         })
         .collect();
-    Json(json!({
+    Ok(Json(json!({
         "count": content.len(),
         "totalCount": total,
         "content": content,
     }))
-    .into_response()
+    .into_response())
 }
 
 /// The details answer: EPGU's processing code and, as a JSON string, the order.
