@@ -8,6 +8,8 @@
 //!   `ESIA-007xxx` codes;
 //! - the cabinet's pages (list, record card, «Скачать PDF», application form) and its JSON
 //!   API (`/api/v1/...`, docs/portal-protocol/openapi.json);
+//! - the application upload API in the shape of the EPGU API (`/api/gusmev/...`: orders,
+//!   archives whole or in chunks, their check, statuses on the clock; `orders`);
 //! - extract PDFs with an embedded Cyrillic font.
 //!
 //! With the `test-controls` feature, `start` and its kin also serve what only tests may

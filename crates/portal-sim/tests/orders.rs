@@ -357,11 +357,6 @@ async fn chunks_go_first_first_last_last_and_repeat_idempotently() -> Result {
         "chunk_order",
     );
     assert_error(
-        &owner.chunk_named(id, 0, n, parts[0], "archive.zip").await?,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    );
-    assert_error(
         &owner.chunk(id, 0, n, &parts[0][..999]).await?,
         StatusCode::BAD_REQUEST,
         "bad_request",

@@ -49,7 +49,8 @@ struct Form {
     order_id: Option<String>,
     chunk: Option<String>,
     chunks: Option<String>,
-    /// The file's name and bytes.
+    /// The file's name (not checked: EPGU's client sends `archive.zip`, or `archive.z001`,
+    /// `archive.z002`, … for chunks) and bytes.
     file: Option<(String, Bytes)>,
 }
 
@@ -97,8 +98,7 @@ async fn read_form(form: Result<Multipart, MultipartRejection>) -> Result<Form, 
                 let file_name = file_name.unwrap_or_default();
                 form.file.replace((file_name, bytes.clone())).is_some()
             }
-            // EPGU ignores what it does not know; so does the stand-in.
-            _ => false,
+            _ => return Err(bad_request(format!("{name}: неизвестное поле"))),
         };
         if slot_taken {
             return Err(bad_request(format!("{name}: поле повторяется")));
@@ -114,16 +114,6 @@ fn number(value: Option<&str>, default: u32, what: &str) -> Result<u32, Failure>
             .trim()
             .parse::<u32>()
             .map_err(|_| bad_request(format!("{what}: ожидается целое число"))),
-    }
-}
-
-/// The extension a chunk's file must have: `.zip` when there is one chunk, else
-/// `.z001` for chunk 0, `.z002` for chunk 1, … (as the EPGU Go client names them).
-fn chunk_extension(chunk: u32, chunks: u32) -> String {
-    if chunks == 1 {
-        ".zip".into()
-    } else {
-        format!(".z{:03}", chunk + 1)
     }
 }
 
@@ -305,32 +295,27 @@ pub async fn chunked(
     let id = parse_order_id(raw_id)?;
     let chunk = number(form.chunk.as_deref(), 0, "chunk")?;
     let chunks = number(form.chunks.as_deref(), 1, "chunks")?;
-    if !(1..=MAX_CHUNKS).contains(&chunks) || chunk >= chunks {
-        return Err(bad_request(format!(
-            "chunk от 0 до chunks − 1, chunks от 1 до {MAX_CHUNKS}"
-        )));
+    if !(1..=MAX_CHUNKS).contains(&chunks) {
+        return Err(bad_request(format!("chunks: от 1 до {MAX_CHUNKS}")));
     }
-    let (file_name, bytes) = form
+    let (_, bytes) = form
         .file
         .ok_or_else(|| bad_request("file: обязательное поле"))?;
-    let ext = chunk_extension(chunk, chunks);
-    if !file_name.to_ascii_lowercase().ends_with(&ext) {
-        return Err(bad_request(format!(
-            "file: часть {chunk} из {chunks} называется archive{ext}"
-        )));
-    }
-    let min = sim.lock().limits.chunk_min;
-    check_size(bytes.len(), chunk + 1 < chunks, min)?;
     let meta = form.meta.as_deref().map(Meta::parse).transpose()?;
     let (whole, kind) = {
         let mut s = sim.lock();
         let (now, at, window) = (s.now(), s.clock.now_utc(), s.limits.chunk_window);
+        let min = s.limits.chunk_min;
         let order = owned(&mut s.orders, user, id)?;
         order.settle(at);
+        check_size(bytes.len(), chunk + 1 < chunks, min)?;
         if let Some((_, service)) = meta
             && service.service_code != order.service.service_code
         {
             return Err(bad_request("meta: услуга не совпадает с услугой заявления"));
+        }
+        if chunk >= chunks {
+            return Err(bad_request("chunk: от 0 до chunks − 1"));
         }
         match take_chunk(order, chunk, chunks, bytes, now, window)? {
             Taken::Stored | Taken::Repeat { last: false } => {
@@ -356,7 +341,10 @@ fn check_size(len: usize, not_last: bool, min: usize) -> Result<(), Failure> {
             "Часть архива больше 50 000 000 байт",
         ));
     }
-    if len == 0 || (not_last && len < min) {
+    if len == 0 {
+        return Err(bad_request("file: пустой файл"));
+    }
+    if not_last && len < min {
         return Err(bad_request(format!(
             "file: каждая часть, кроме последней, — от {min} до 50 000 000 байт; пустых частей не бывает"
         )));
@@ -378,12 +366,9 @@ pub async fn whole(
         .meta
         .ok_or_else(|| bad_request("meta: обязательное поле"))?;
     let (meta, service) = Meta::parse(&raw_meta)?;
-    let (file_name, bytes) = form
+    let (_, bytes) = form
         .file
         .ok_or_else(|| bad_request("file: обязательное поле"))?;
-    if !file_name.to_ascii_lowercase().ends_with(".zip") {
-        return Err(bad_request("file: архив называется archive.zip"));
-    }
     check_size(bytes.len(), false, 0)?;
     let digest = sha(&bytes);
     let fingerprint = format!("{}|{}", meta.fingerprint(), hex(&digest));
