@@ -23,6 +23,7 @@ pub fn routes() -> axum::Router<Sim> {
         .route("/__sim/account", post(set_account))
         .route("/__sim/touch", post(touch))
         .route("/__sim/clock", post(advance_clock))
+        .route("/__sim/orders", get(crate::orders::sim_api::list))
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +100,12 @@ pub struct LimitsRequest {
     code_block_ms: Option<u64>,
     max_password_attempts: Option<u32>,
     max_code_attempts: Option<u32>,
+    chunk_min_bytes: Option<usize>,
+    chunk_window_ms: Option<u64>,
+    order_step_ms: Option<u64>,
+    orders_per_service: Option<u32>,
+    order_window_ms: Option<u64>,
+    requests_per_minute: Option<u32>,
 }
 
 pub async fn set_limits(State(sim): State<Sim>, Json(req): Json<LimitsRequest>) -> StatusCode {
@@ -123,6 +130,24 @@ pub async fn set_limits(State(sim): State<Sim>, Json(req): Json<LimitsRequest>) 
     }
     if let Some(v) = req.max_code_attempts {
         l.max_code_attempts = v.max(1);
+    }
+    if let Some(v) = req.chunk_min_bytes {
+        l.chunk_min = v;
+    }
+    if let Some(v) = req.chunk_window_ms {
+        l.chunk_window = ms(v);
+    }
+    if let Some(v) = req.order_step_ms {
+        l.order_step = ms(v);
+    }
+    if let Some(v) = req.orders_per_service {
+        l.orders_per_service = v.max(1);
+    }
+    if let Some(v) = req.order_window_ms {
+        l.order_window = ms(v);
+    }
+    if let Some(v) = req.requests_per_minute {
+        l.requests_per_minute = v.max(1);
     }
     StatusCode::NO_CONTENT
 }

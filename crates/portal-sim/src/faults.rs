@@ -5,14 +5,16 @@
 //! Every fault is applied here, around the real handlers, so the portal's own code stays
 //! the portal's.
 
+use crate::conn::Conn;
 use crate::html::{Site, page};
 use crate::portal::{SESSION_COOKIE, cookie};
 use crate::state::{Fault, Sim, is_api};
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -24,6 +26,12 @@ const REPEATING_TOTAL: u64 = 1_000_000;
 
 /// The largest real answer a fault rewrites (a list page of 100 is far below it).
 const REWRITE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// How much of an upload arrives before `UploadReset` resets it, unless the fault says.
+const RESET_AFTER: u64 = 64 * 1024;
+
+/// The largest body `SlowUpload` passes on (a push's limit and some).
+const SLOW_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Applies the current fault to a portal or ESIA request. API paths get JSON bodies, pages
 /// get HTML; both carry a stable code (`http_500`, `maintenance`, …).
@@ -160,6 +168,94 @@ pub async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Res
             .await
         }
         Fault::LoginError { .. } => next.run(request).await,
+        Fault::Unavailable { retry_after } => {
+            let mut r = crate::api::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "http_503",
+                "Сервис временно недоступен (ошибка 503)",
+            );
+            if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Fault::TooManyRequests { retry_after } => crate::orders::too_many(
+            Duration::from_secs(retry_after.unwrap_or(1)),
+            "Слишком много запросов. Повторите позже.",
+        )
+        .into_response(),
+        Fault::UploadReset { after_bytes } => {
+            let conn = connection(&request);
+            let mut body = request.into_body();
+            let mut read = 0u64;
+            while read < after_bytes.unwrap_or(RESET_AFTER) {
+                match next_data(&mut body).await {
+                    Some(Ok(data)) => read += data.len() as u64,
+                    _ => break,
+                }
+            }
+            // Nothing reaches the handler, so nothing of the chunk is stored.
+            if let Some(conn) = conn {
+                conn.drop_now();
+            }
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Fault::LostAnswer => {
+            let conn = connection(&request);
+            let response = next.run(request).await;
+            if let Some(conn) = conn {
+                conn.drop_now();
+            }
+            response
+        }
+        Fault::SlowUpload { bytes_per_sec } => {
+            let (parts, mut body) = request.into_parts();
+            let rate = bytes_per_sec.max(1);
+            let mut whole = Vec::new();
+            while let Some(data) = next_data(&mut body).await {
+                let Ok(data) = data else {
+                    return crate::api::error(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "Тело запроса оборвалось",
+                    );
+                };
+                tokio::time::sleep(Duration::from_secs_f64(data.len() as f64 / rate as f64)).await;
+                whole.extend_from_slice(&data);
+                if whole.len() > SLOW_BODY_LIMIT {
+                    return crate::api::error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "Запрос слишком большой",
+                    );
+                }
+            }
+            next.run(Request::from_parts(parts, Body::from(whole)))
+                .await
+        }
+    }
+}
+
+/// The switch of the request's connection (every test stand-in serves through one).
+fn connection(request: &Request) -> Option<Conn> {
+    request
+        .extensions()
+        .get::<ConnectInfo<Conn>>()
+        .map(|c| c.0.clone())
+}
+
+/// The next piece of a request body's data (trailers skipped).
+async fn next_data(body: &mut Body) -> Option<Result<Bytes, axum::Error>> {
+    loop {
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await?;
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    return Some(Ok(data));
+                }
+            }
+            Err(e) => return Some(Err(e)),
+        }
     }
 }
 

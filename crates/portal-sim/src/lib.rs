@@ -8,6 +8,8 @@
 //!   `ESIA-007xxx` codes;
 //! - the cabinet's pages (list, record card, «Скачать PDF», application form) and its JSON
 //!   API (`/api/v1/...`, docs/portal-protocol/openapi.json);
+//! - the application upload API in the shape of the EPGU API (`/api/gusmev/...`: orders,
+//!   archives whole or in chunks, their check, statuses on the clock; `orders`);
 //! - extract PDFs with an embedded Cyrillic font.
 //!
 //! With the `test-controls` feature, `start` and its kin also serve what only tests may
@@ -20,6 +22,8 @@ mod api;
 mod cabinet;
 mod clock;
 #[cfg(feature = "test-controls")]
+mod conn;
+#[cfg(feature = "test-controls")]
 mod control;
 pub mod data;
 mod esia;
@@ -28,8 +32,10 @@ pub mod extract;
 mod faults;
 mod host;
 mod html;
+mod json_errors;
 #[cfg(feature = "test-controls")]
 mod navigation;
+pub mod orders;
 mod portal;
 #[cfg(feature = "test-controls")]
 mod probe;
@@ -46,13 +52,15 @@ pub use control::Expirable;
 pub use faults::OVERSIZED_JSON_BYTES;
 #[cfg(feature = "test-controls")]
 pub use navigation::{ATTACHMENT_PATH, HTML_PDF_PATH};
+#[cfg(feature = "test-controls")]
+pub use orders::sim_api::{OrderChange, OrderView};
 pub use state::{Fault, Limits, LoginFailure, Sim};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use host::OwnAddress;
 use serde::Serialize;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -104,9 +112,22 @@ fn portal_routes() -> Router<Sim> {
         .route("/esia/login", post(esia::login))
         .route("/esia/confirm", post(esia::confirm))
         .route("/esia/consent", post(esia::consent));
-    for (path, route) in api::routes() {
-        routes = routes.route(path, route);
+    let mut api = Router::new();
+    for (path, route) in api_routes() {
+        api = api.route(path, route);
     }
+    // Every failure of the JSON API is `{code, message}`, axum's own rejections included.
+    let api = api
+        .route("/api/{*rest}", any(json_errors::unknown))
+        .route_layer(axum::middleware::from_fn(json_errors::layer));
+    routes = routes.merge(api);
+    routes
+}
+
+/// The JSON API: the cabinet's (`/api/v1`) and the upload API (`/api/gusmev`).
+fn api_routes() -> Vec<(&'static str, axum::routing::MethodRouter<Sim>)> {
+    let mut routes = api::routes();
+    routes.extend(orders::routes());
     routes
 }
 
@@ -132,7 +153,7 @@ fn router(sim: Sim, own: OwnAddress, mode: Mode) -> Router {
 
 /// The paths of the JSON API, as the router serves them (for the OpenAPI check).
 pub fn api_paths() -> Vec<&'static str> {
-    api::routes().into_iter().map(|(path, _)| path).collect()
+    api_routes().into_iter().map(|(path, _)| path).collect()
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -303,6 +324,28 @@ where
     (tx, task)
 }
 
+/// [`serve`] for tests: each connection can be dropped by a fault (`conn`), which finds its
+/// switch in the request's `ConnectInfo`.
+#[cfg(feature = "test-controls")]
+fn serve_droppable<L>(
+    listener: L,
+    router: Router,
+) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)
+where
+    L: axum::serve::Listener,
+{
+    let (tx, rx) = oneshot::channel::<()>();
+    let service = router.into_make_service_with_connect_info::<conn::Conn>();
+    let task = tokio::spawn(async move {
+        axum::serve(conn::Droppable(listener), service)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    (tx, task)
+}
+
 /// Binds `127.0.0.1:port` and serves plain HTTP.
 async fn launch(port: u16, limits: Limits, mode: Mode) -> std::io::Result<Running> {
     let sim = Sim::new(limits);
@@ -312,7 +355,12 @@ async fn launch(port: u16, limits: Limits, mode: Mode) -> std::io::Result<Runnin
         port: addr.port(),
         tls: false,
     };
-    let (tx, task) = serve(listener, router(sim.clone(), own, mode));
+    let router = router(sim.clone(), own, mode);
+    let (tx, task) = match mode {
+        Mode::Sandbox => serve(listener, router),
+        #[cfg(feature = "test-controls")]
+        Mode::Tests => serve_droppable(listener, router),
+    };
     tracing::info!(%addr, ?mode, "portal-sim listening");
     Ok(Running {
         addr,
@@ -338,7 +386,7 @@ pub async fn start_tls(port: u16, limits: Limits) -> std::io::Result<Running> {
         port: addr.port(),
         tls: true,
     };
-    let (tx, task) = serve(listener, router(sim.clone(), own, Mode::Tests));
+    let (tx, task) = serve_droppable(listener, router(sim.clone(), own, Mode::Tests));
     tracing::info!(%addr, "portal-sim listening with TLS");
     Ok(Running {
         addr,

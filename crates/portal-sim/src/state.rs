@@ -22,6 +22,17 @@ pub struct Limits {
     pub code_block: Duration,
     /// A portal session ends after this long without a request (sliding).
     pub session_idle: Duration,
+    /// The smallest chunk of an archive but the last (EPGU: 5 000 000 bytes).
+    pub chunk_min: usize,
+    /// Every chunk of an archive within this long of the first (EPGU: 5 minutes).
+    pub chunk_window: Duration,
+    /// How long each step of an order's processing takes (the sim's pace, not EPGU's).
+    pub order_step: Duration,
+    /// Orders one user may create for one service in `order_window` (EPGU: 20 in 10 minutes).
+    pub orders_per_service: u32,
+    pub order_window: Duration,
+    /// Requests to the upload API one user may make a minute (EPGU: 2 000).
+    pub requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -33,6 +44,12 @@ impl Default for Limits {
             max_code_attempts: 3,
             code_block: Duration::from_secs(15 * 60),
             session_idle: Duration::from_secs(30 * 60),
+            chunk_min: 5_000_000,
+            chunk_window: Duration::from_secs(5 * 60),
+            order_step: Duration::from_secs(10),
+            orders_per_service: 20,
+            order_window: Duration::from_secs(10 * 60),
+            requests_per_minute: 2_000,
         }
     }
 }
@@ -97,6 +114,19 @@ pub enum Fault {
     /// A record (`GET /api/v1/epts/{number}`) only: its `vehicleEPassportId` is another
     /// number than the one asked for.
     WrongRecord,
+    /// API only: 503 `http_503` (a storm of them with `remaining`), with `Retry-After` when
+    /// `retry_after` (seconds) is given.
+    Unavailable { retry_after: Option<u64> },
+    /// API only: 429 `limitation_exception` with `Retry-After: retry_after` (default 1).
+    TooManyRequests { retry_after: Option<u64> },
+    /// The push routes only: the connection is reset after `after_bytes` of the request body
+    /// (default 65 536) have arrived; the chunk is not stored.
+    UploadReset { after_bytes: Option<u64> },
+    /// `POST /api/gusmev/order` only: the order is created, then the connection is dropped
+    /// without an answer.
+    LostAnswer,
+    /// The push routes only: request bodies arrive at `bytes_per_sec`.
+    SlowUpload { bytes_per_sec: u64 },
 }
 
 /// A login failure that the fault control can force (docs/portal-protocol/README.md).
@@ -163,6 +193,8 @@ pub struct Inner {
     pub applications: Vec<crate::cabinet::Application>,
     /// The same clock as [`Sim::clock`], for deadlines computed under the lock.
     pub clock: Clock,
+    /// Orders of the upload API (`/api/gusmev/…`).
+    pub orders: crate::orders::Orders,
 }
 
 /// Shared state of one running stand-in.
@@ -365,6 +397,9 @@ impl Fault {
             Fault::MalformedJson | Fault::OversizedJson => is_api(path),
             Fault::ListTotal { .. } | Fault::ListRepeats => path == "/api/v1/epts",
             Fault::WrongRecord => is_record(path),
+            Fault::Unavailable { .. } | Fault::TooManyRequests { .. } => is_api(path),
+            Fault::UploadReset { .. } | Fault::SlowUpload { .. } => crate::orders::is_push(path),
+            Fault::LostAnswer => path == crate::orders::ORDER_PATH,
             // Spent by logins, at their own steps.
             Fault::LoginError { .. } => false,
         }
