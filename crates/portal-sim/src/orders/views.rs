@@ -21,13 +21,9 @@ pub async fn details(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, Failure> {
-    let user = caller(&sim, &headers)?;
-    let id = parse_order_id(&raw)?;
-    let mut s = sim.lock();
-    let now = s.clock.now_utc();
-    let order = owned(&mut s.orders, user, id)?;
-    order.settle(now);
-    Ok(Json(info(order)).into_response())
+    settled(&sim, &headers, &raw, |order, _| {
+        Ok(Json(info(order)).into_response())
+    })
 }
 
 /// `POST /api/gusmev/order/{orderId}/cancel`: 200 `{orderId}`, or 409 `cancel_not_allowed`.
@@ -36,20 +32,32 @@ pub async fn cancel(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, Failure> {
-    let user = caller(&sim, &headers)?;
-    let id = parse_order_id(&raw)?;
+    settled(&sim, &headers, &raw, |order, now| {
+        if !order.cancel(now) {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                "cancel_not_allowed",
+                "Отмена заявления в текущем статусе невозможна",
+            ));
+        }
+        Ok(order_id(order.id).into_response())
+    })
+}
+
+/// The caller's order `raw`, brought up to the sim's clock, handed to `f` with that moment.
+fn settled(
+    sim: &Sim,
+    headers: &HeaderMap,
+    raw: &str,
+    f: impl FnOnce(&mut Order, time::OffsetDateTime) -> Result<Response, Failure>,
+) -> Result<Response, Failure> {
+    let user = caller(sim, headers)?;
+    let id = parse_order_id(raw)?;
     let mut s = sim.lock();
     let now = s.clock.now_utc();
     let order = owned(&mut s.orders, user, id)?;
     order.settle(now);
-    if !order.cancel(now) {
-        return Err(Failure::new(
-            StatusCode::CONFLICT,
-            "cancel_not_allowed",
-            "Отмена заявления в текущем статусе невозможна",
-        ));
-    }
-    Ok(order_id(id).into_response())
+    f(order, now)
 }
 
 #[derive(Debug, Deserialize)]
